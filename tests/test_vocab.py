@@ -1,0 +1,149 @@
+"""Vocabulary, corpus encoding, subsampling, noise table and Huffman tree."""
+import numpy as np
+import pytest
+
+from embedlearn.corpus import Corpus, encode, scan
+from embedlearn.kernels.sgd import draw_noise
+from embedlearn.vocab import Vocabulary
+
+TINY = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat"], [], ["a", "cat"]]
+
+
+def test_scan_counts_and_first_seen_ids():
+    result = scan(TINY)
+    assert result.keys == ["the", "cat", "sat", "on", "mat", "dog", "a"]
+    assert result.counts.tolist() == [3, 2, 2, 1, 1, 1, 1]
+    assert result.corpus.offsets.tolist() == [0, 6, 9, 9, 11]
+    assert result.corpus.tokens.dtype == np.int32
+
+
+def test_scan_reads_a_generator_once():
+    reads = []
+
+    def gen():
+        for s in TINY:
+            reads.append(1)
+            yield s
+
+    scan(gen())
+    assert len(reads) == len(TINY)
+
+
+def test_vocabulary_sorted_by_count_with_stable_ties():
+    vocab = Vocabulary.build(TINY, min_count=1)
+    assert vocab.index_to_key == ["the", "cat", "sat", "on", "mat", "dog", "a"]
+    assert vocab.total_words == 11
+    vocab2 = Vocabulary.build(TINY, min_count=2)
+    assert vocab2.index_to_key == ["the", "cat", "sat"]
+    vocab3 = Vocabulary.build(TINY, min_count=1, max_vocab_size=2)
+    assert vocab3.index_to_key == ["the", "cat"]
+
+
+def test_encode_drops_unknown_words_and_keeps_sentences():
+    vocab = Vocabulary.build(TINY, min_count=2)
+    corpus = encode(TINY, vocab)
+    assert corpus.tokens.tolist() == [0, 1, 2, 0, 0, 2, 1]
+    assert corpus.offsets.tolist() == [0, 4, 6, 6, 7]
+    assert [vocab.index_to_key[t] for t in corpus.sentence(1)] == ["the", "sat"]
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ([], ValueError, "empty"),
+    ([[], []], ValueError, "empty"),
+    ("the cat sat", TypeError, "not a single string"),
+    (["the cat", "sat"], TypeError, "list of str"),
+    ([["the", 3]], TypeError, "must be str"),
+    (None, ValueError, "None"),
+])
+def test_bad_corpus(bad, error, match):
+    with pytest.raises(error, match=match):
+        scan(bad)
+
+
+def test_min_count_emptying_vocabulary_is_an_error():
+    with pytest.raises(ValueError, match="min_count=5"):
+        Vocabulary.build(TINY, min_count=5)
+    with pytest.raises(ValueError, match="min_count"):
+        Vocabulary.build(TINY, min_count=0)
+
+
+def test_corpus_checks_offsets():
+    with pytest.raises(ValueError):
+        Corpus(np.arange(3), np.array([0, 2]))
+
+
+def test_keep_probability_code_form():
+    vocab = Vocabulary(["a", "b", "c"], [1000, 100, 1])
+    t = 1e-2
+    T = 1101
+    expected = [min(1.0, (np.sqrt(c / (t * T)) + 1) * (t * T) / c) for c in (1000, 100, 1)]
+    np.testing.assert_allclose(vocab.keep_probabilities(t), expected, rtol=1e-6)
+    assert np.all(vocab.keep_probabilities(0) == 1)
+    with pytest.raises(ValueError):
+        vocab.keep_probabilities(-1)
+
+
+def test_noise_sampler_matches_unigram_power():
+    """Distributional test: the sampled histogram follows count**0.75 (chi-square-like bound)."""
+    counts = np.array([500, 200, 100, 50, 20, 10, 5, 1], dtype=np.int64)
+    vocab = Vocabulary([str(i) for i in range(len(counts))], counts)
+    cdf = vocab.noise_cdf(0.75)
+    rng = np.array([12345], dtype=np.uint64)
+    n = 200_000
+    draws = np.array([draw_noise(cdf, rng) for _ in range(n)])
+    p = counts ** 0.75 / (counts ** 0.75).sum()
+    freq = np.bincount(draws, minlength=len(counts)) / n
+    # 5 standard errors of a binomial proportion for each word.
+    assert np.all(np.abs(freq - p) < 5 * np.sqrt(p * (1 - p) / n))
+    assert cdf[-1] == 2**31 - 1
+
+
+def _random_counts(V, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.zipf(1.3, V).clip(1, 10**6))[::-1].astype(np.int64)
+
+
+@pytest.mark.parametrize("V", [2, 3, 10, 257, 5000])
+def test_huffman_prefix_free_and_near_entropy(V):
+    counts = _random_counts(V)
+    vocab = Vocabulary([f"w{i}" for i in range(V)], counts)
+    tree = vocab.huffman()
+    codes = ["".join(map(str, tree.code(w))) for w in range(V)]
+    assert all(len(c) >= 1 for c in codes)
+    ordered = sorted(codes)
+    # Prefix-free: in sorted order a prefix would sit right before a word it prefixes.
+    assert all(not b.startswith(a) for a, b in zip(ordered, ordered[1:]))
+    assert len(set(codes)) == V
+    p = counts / counts.sum()
+    entropy = -(p * np.log2(p)).sum()
+    expected_length = (p * np.diff(tree.offsets)).sum()
+    assert entropy <= expected_length < entropy + 1
+    # Inner nodes are numbered 0..V-2, the root (V-2) first on every path.
+    assert tree.points.min() >= 0 and tree.points.max() == V - 2
+    assert np.all(tree.points[tree.offsets[:-1]] == V - 2)
+
+
+def test_huffman_leaf_probabilities_sum_to_one():
+    V, N = 300, 8
+    vocab = Vocabulary([f"w{i}" for i in range(V)], _random_counts(V, 1))
+    tree = vocab.huffman()
+    rng = np.random.default_rng(0)
+    W_hs = rng.normal(size=(V - 1, N))
+    for _ in range(5):
+        h = rng.normal(size=N)
+        total = 0.0
+        for w in range(V):
+            x = W_hs[tree.point(w)] @ h
+            sign = 1 - 2 * tree.code(w).astype(float)  # bit 0: sigma(x), bit 1: sigma(-x)
+            total += np.prod(1 / (1 + np.exp(-sign * x)))
+        assert abs(total - 1) < 1e-10
+
+
+def test_huffman_after_update_keeps_ids():
+    vocab = Vocabulary(["a", "b", "c"], [10, 5, 2])
+    merged = vocab.merged(["d", "a"], [40, 1], min_count=1)
+    assert merged.index_to_key == ["a", "b", "c", "d"]
+    tree = merged.huffman()
+    # "d" is now the most frequent word: it gets the shortest code.
+    lengths = np.diff(tree.offsets)
+    assert lengths[3] == lengths.min() == 1
