@@ -1,0 +1,778 @@
+r"""Plain NumPy losses, gradients and one SGD step, written as the chapters write them.
+
+Notation (Rong 2014, adapted): the input vectors :math:`\mathbf v_w` are the rows of
+``W_in`` (:math:`V\times N`, word2vec.c's ``syn0``), the output vectors :math:`\mathbf u_w`
+are the rows of ``W_out`` (:math:`V\times N`; ``syn1`` for hierarchical softmax, ``syn1neg``
+for negative sampling), and :math:`\mathbf h` is the hidden vector (``neu1``).  A score is
+:math:`x_j = \mathbf u_j^\top\mathbf h`.
+
+Two kinds of function live here:
+
+* ``*_loss_and_grads`` follow the **paper**: exact losses and their exact gradients
+  (no saturation, no table look-ups), checked against finite differences with
+  :func:`gradcheck`.  They are slow and dense on purpose: they are for tiny inputs.
+* :func:`sgd_step_reference` follows the **code** (gensim's ``word2vec_inner.pyx``, which
+  follows word2vec.c): one SGD step with the role swap, the saturation rule and the
+  ``cbow_mean`` scaling of the reference implementations.  The numba kernels are tested
+  against it step for step.
+
+Everything works in the floating dtype of its inputs (float32 or float64).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "MAX_EXP",
+    "sigmoid",
+    "log_sigmoid",
+    "softmax",
+    "softmax_loss_and_grads",
+    "skipgram_softmax_loss_and_grads",
+    "cbow_softmax_loss_and_grads",
+    "ns_loss_and_grads",
+    "hs_loss_and_grads",
+    "hs_probability",
+    "SGDStep",
+    "sgd_step_reference",
+    "numerical_gradient",
+    "gradcheck",
+    "check_gradients",
+]
+
+#: Scores with ``|x| >= MAX_EXP`` are skipped by gensim (word2vec.c's ``MAX_EXP``).
+MAX_EXP = 6.0
+
+
+# --------------------------------------------------------------------------- helpers
+def _float_array(x, name: str) -> np.ndarray:
+    r"""Return ``x`` as a floating array, or raise TypeError naming the argument."""
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}")
+    return arr
+
+
+def _matrix(W, name: str) -> np.ndarray:
+    W = _float_array(W, name)
+    if W.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (V, N), got shape {W.shape}")
+    return W
+
+
+def _hidden(h, W: np.ndarray, name: str = "h") -> np.ndarray:
+    h = _float_array(h, name)
+    if h.shape != (W.shape[1],):
+        raise ValueError(f"{name} must have shape ({W.shape[1]},), got {h.shape}")
+    return h
+
+
+def _index(i, V: int, name: str) -> int:
+    if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer row index, got {type(i).__name__}")
+    if not 0 <= int(i) < V:
+        raise ValueError(f"{name}={int(i)} is out of range for {V} rows")
+    return int(i)
+
+
+def _indices(idx, V: int, name: str, allow_empty: bool = False) -> np.ndarray:
+    arr = np.asarray(idx)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of row indices, got shape {arr.shape}")
+    if arr.size == 0:
+        if allow_empty:
+            return arr.astype(np.int64)
+        raise ValueError(f"{name} must not be empty")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer row indices, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() >= V:
+        raise ValueError(f"{name} has indices outside [0, {V})")
+    return arr.astype(np.int64)
+
+
+def _code_point(code, point, V_hs: int) -> tuple[np.ndarray, np.ndarray]:
+    code = np.asarray(code)
+    point = _indices(point, V_hs, "point")
+    if code.shape != point.shape:
+        raise ValueError(f"code and point must have the same length, got {code.shape} and {point.shape}")
+    if not np.all((code == 0) | (code == 1)):
+        raise ValueError("code must hold only 0/1 bits")
+    return code.astype(np.int64), point
+
+
+def _sparse_rows(rows: np.ndarray, grads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Sum gradient rows that hit the same output row (a word drawn twice)."""
+    uniq, inverse = np.unique(rows, return_inverse=True)
+    out = np.zeros((uniq.size, grads.shape[1]), dtype=grads.dtype)
+    np.add.at(out, inverse, grads)
+    return uniq, out
+
+
+# --------------------------------------------------------------------------- scalars
+def sigmoid(x):
+    r"""Logistic function :math:`\sigma(x) = 1 / (1 + e^{-x})`, evaluated without overflow.
+
+    Parameters
+    ----------
+    x : float or ndarray
+        Scores; the dtype (float32 or float64) is kept.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\sigma(x)`, same shape and dtype as ``x``.
+
+    Notes
+    -----
+    word2vec.c and gensim read :math:`\sigma` from a 1000-entry table on
+    :math:`[-6, 6]` (``EXP_TABLE``); this function is exact.
+    """
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    # exp of a non-positive number never overflows
+    e = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+    return out[()] if out.ndim == 0 else out
+
+
+def log_sigmoid(x):
+    r""":math:`\log\sigma(x) = -\log(1 + e^{-x})`, stable for large :math:`|x|`.
+
+    Parameters
+    ----------
+    x : float or ndarray
+
+    Returns
+    -------
+    float or ndarray
+        Same shape and dtype as ``x``.
+    """
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    out = (-np.logaddexp(np.zeros((), dtype=x.dtype), -x)).astype(x.dtype)
+    return out[()] if out.ndim == 0 else out
+
+
+def softmax(scores):
+    r"""Softmax :math:`y_j = e^{x_j} / \sum_{j'} e^{x_{j'}}` of a score vector.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (V,)
+
+    Returns
+    -------
+    ndarray, shape (V,)
+        Probabilities summing to 1 (the maximum is subtracted first, so no overflow).
+    """
+    scores = _float_array(scores, "scores")
+    z = np.exp(scores - scores.max())
+    return z / z.sum()
+
+
+# --------------------------------------------------------------------------- full softmax
+def softmax_loss_and_grads(h, W_out, target):
+    r"""Full-softmax loss and its gradients (paper form; Rong 2014, section 1.1).
+
+    .. math::
+        E = -\log \frac{\exp(\mathbf u_{o}^\top\mathbf h)}{\sum_{j\in\mathcal V}\exp(\mathbf u_j^\top\mathbf h)},
+        \qquad e_j = y_j - t_j,\qquad
+        \frac{\partial E}{\partial\mathbf h} = \sum_j e_j\mathbf u_j = EH,\qquad
+        \frac{\partial E}{\partial\mathbf u_j} = e_j\,\mathbf h,
+
+    where :math:`y = \mathrm{softmax}(\mathbf W_{out}\mathbf h)` and :math:`t` is the one-hot
+    vector of the target :math:`o` ("observed minus expected", with the sign of a gradient).
+
+    Parameters
+    ----------
+    h : ndarray, shape (N,)
+        Hidden vector.
+    W_out : ndarray, shape (V, N)
+        Output vectors :math:`\mathbf u_j` as rows.
+    target : int
+        Index :math:`o` of the word to predict.
+
+    Returns
+    -------
+    loss : float
+        :math:`E`.
+    grad_h : ndarray, shape (N,)
+        :math:`EH = \mathbf W_{out}^\top \mathbf e`.
+    grad_W_out : ndarray, shape (V, N)
+        :math:`\mathbf e\,\mathbf h^\top` (dense: every output vector moves).
+    """
+    W_out = _matrix(W_out, "W_out")
+    h = _hidden(h, W_out)
+    o = _index(target, W_out.shape[0], "target")
+    x = W_out @ h
+    y = softmax(x)
+    # E = logsumexp(x) - x_o, computed stably
+    xmax = x.max()
+    loss = float(xmax + np.log(np.exp(x - xmax).sum()) - x[o])
+    e = y.copy()
+    e[o] -= 1  # e = y - t
+    return loss, W_out.T @ e, np.outer(e, h)
+
+
+def skipgram_softmax_loss_and_grads(W_in, W_out, center, contexts):
+    r"""Skip-gram with the full softmax, summed over a window (paper direction).
+
+    The center word's input vector is the hidden vector, :math:`\mathbf h = \mathbf v_c`,
+    and it predicts every context word :math:`o` of the window:
+
+    .. math::
+        E = -\sum_{o\in\text{window}}\log P(w_o\mid w_c), \qquad
+        \frac{\partial E}{\partial \mathbf v_c} = \sum_o EH_o, \qquad
+        \frac{\partial E}{\partial \mathbf u_j} = \sum_o e_{o,j}\,\mathbf h.
+
+    This is the paper's direction (Mikolov et al. 2013a; Rong 2014, section 2).  word2vec.c and
+    gensim swap the roles (each context word's input vector predicts the center word); over a
+    symmetric window both sum the same pairs.
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray, shape (V, N)
+        Input and output vectors as rows.
+    center : int
+        Center word :math:`c`.
+    contexts : sequence of int
+        Context words :math:`o` (repeats allowed; each is one term).
+
+    Returns
+    -------
+    loss : float
+    grad_W_in : ndarray, shape (V, N)
+        Nonzero only in row ``center``.
+    grad_W_out : ndarray, shape (V, N)
+    """
+    W_in = _matrix(W_in, "W_in")
+    W_out = _matrix(W_out, "W_out")
+    if W_in.shape[1] != W_out.shape[1]:
+        raise ValueError(f"W_in and W_out must have the same width, got {W_in.shape} and {W_out.shape}")
+    c = _index(center, W_in.shape[0], "center")
+    ctx = _indices(contexts, W_out.shape[0], "contexts")
+    h = W_in[c]
+    loss = 0.0
+    grad_W_in = np.zeros_like(W_in)
+    grad_W_out = np.zeros_like(W_out)
+    for o in ctx:
+        l_o, gh, gW = softmax_loss_and_grads(h, W_out, int(o))
+        loss += l_o
+        grad_W_in[c] += gh
+        grad_W_out += gW
+    return loss, grad_W_in, grad_W_out
+
+
+def cbow_softmax_loss_and_grads(W_in, W_out, contexts, center, mean=True):
+    r"""CBOW with the full softmax: the window's input vectors predict the center word.
+
+    .. math::
+        \mathbf h = \frac1C\sum_{c=1}^{C}\mathbf v_{w_c}, \qquad
+        E = -\log P(w_o\mid \mathbf h), \qquad
+        \frac{\partial E}{\partial \mathbf v_{w_c}} = \frac1C\,EH
+
+    (paper form; Rong 2014, section 1.2).  With ``mean=False`` the hidden vector is the sum and
+    each context row's gradient is the whole :math:`EH`.
+
+    Notes
+    -----
+    This is the exact gradient.  word2vec.c (and gensim with ``cbow_mean=1``) averages the
+    context vectors but then adds the *whole* ``neu1e`` :math:`=-\eta\,EH` to every context
+    word, i.e. a step :math:`C` times the gradient; gensim with ``cbow_mean=0`` sums them and
+    adds ``neu1e / C``.  See :func:`sgd_step_reference`.
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray, shape (V, N)
+    contexts : sequence of int
+        Context words :math:`w_1..w_C` (a word appearing twice counts twice).
+    center : int
+        Word to predict.
+    mean : bool, default True
+        Average (True) or sum (False) the context vectors.
+
+    Returns
+    -------
+    loss : float
+    grad_W_in : ndarray, shape (V, N)
+        Nonzero only in context rows.
+    grad_W_out : ndarray, shape (V, N)
+    """
+    W_in = _matrix(W_in, "W_in")
+    W_out = _matrix(W_out, "W_out")
+    if W_in.shape[1] != W_out.shape[1]:
+        raise ValueError(f"W_in and W_out must have the same width, got {W_in.shape} and {W_out.shape}")
+    ctx = _indices(contexts, W_in.shape[0], "contexts")
+    o = _index(center, W_out.shape[0], "center")
+    scale = 1.0 / ctx.size if mean else 1.0
+    h = W_in[ctx].sum(axis=0) * scale
+    loss, gh, grad_W_out = softmax_loss_and_grads(h, W_out, o)
+    grad_W_in = np.zeros_like(W_in)
+    # a context word that appears twice collects two shares
+    np.add.at(grad_W_in, ctx, scale * gh)
+    return loss, grad_W_in, grad_W_out
+
+
+# --------------------------------------------------------------------------- negative sampling
+def ns_loss_and_grads(h, W_out, target, negatives):
+    r"""Negative-sampling loss and gradients (paper form; Mikolov et al. 2013b; Rong 2014, 3.2).
+
+    .. math::
+        E = -\log\sigma(\mathbf u_o^\top\mathbf h) - \sum_{k=1}^{K}\log\sigma(-\mathbf u_k^\top\mathbf h),
+        \qquad \frac{\partial E}{\partial \mathbf h} = \sum_{j\in\{o\}\cup\mathcal W_{neg}}
+        (\sigma(\mathbf u_j^\top\mathbf h)-t_j)\,\mathbf u_j,
+        \qquad \frac{\partial E}{\partial \mathbf u_j} = (\sigma(\mathbf u_j^\top\mathbf h)-t_j)\,\mathbf h,
+
+    with :math:`t_o = 1` and :math:`t_k = 0`.  Every term is kept: a negative drawn twice is two
+    terms and its gradients add up; a negative equal to the target is kept too (the code skips it,
+    see :func:`sgd_step_reference`).
+
+    Parameters
+    ----------
+    h : ndarray, shape (N,)
+    W_out : ndarray, shape (V, N)
+        Output vectors for negative sampling (``syn1neg``).
+    target : int
+    negatives : sequence of int
+        The :math:`K` noise words (may be empty).
+
+    Returns
+    -------
+    loss : float
+    grad_h : ndarray, shape (N,)
+    rows : ndarray of int64, shape (R,)
+        The distinct output rows touched, sorted.
+    grad_rows : ndarray, shape (R, N)
+        :math:`\partial E/\partial \mathbf u_r` for each of ``rows`` (summed over repeats).
+        ``G = np.zeros_like(W_out); G[rows] = grad_rows`` is the dense gradient.
+    """
+    W_out = _matrix(W_out, "W_out")
+    h = _hidden(h, W_out)
+    o = _index(target, W_out.shape[0], "target")
+    neg = _indices(negatives, W_out.shape[0], "negatives", allow_empty=True)
+    words = np.concatenate([[o], neg])
+    t = np.zeros(words.size, dtype=h.dtype)
+    t[0] = 1
+    x = W_out[words] @ h
+    sign = 2 * t - 1  # +1 for the target, -1 for noise
+    loss = float(-log_sigmoid(sign * x).sum())
+    dx = sigmoid(x) - t  # dE/dx_j
+    grad_h = dx @ W_out[words]
+    rows, grad_rows = _sparse_rows(words, np.outer(dx, h))
+    return loss, grad_h, rows, grad_rows
+
+
+# --------------------------------------------------------------------------- hierarchical softmax
+def hs_loss_and_grads(h, W_out_hs, code, point):
+    r"""Hierarchical-softmax loss and gradients, word2vec.c / gensim code convention.
+
+    The word's leaf is reached from the root through inner nodes ``point[j]`` (rows of
+    ``W_out_hs``, i.e. ``syn1``), turning by bit ``code[j]`` :math:`=d_j` at each.  With label
+    :math:`t_j = 1-d_j`:
+
+    .. math::
+        E = -\sum_j \log\sigma\big((1-2d_j)\,\mathbf u_{j}^\top\mathbf h\big),\qquad
+        \frac{\partial E}{\partial(\mathbf u_j^\top\mathbf h)} = \sigma(\mathbf u_j^\top\mathbf h) - t_j,
+
+    so :math:`\partial E/\partial\mathbf u_j = (\sigma-t_j)\mathbf h` and
+    :math:`\partial E/\partial\mathbf h = \sum_j(\sigma-t_j)\mathbf u_j`.  The code's
+    ``g = (1 - code - f) * alpha`` is :math:`-\eta(\sigma - t_j)`.  (Rong 2014 writes the
+    sign :math:`[\![\cdot]\!]` = +1 for "left"; here bit 0 means +1.)
+
+    Parameters
+    ----------
+    h : ndarray, shape (N,)
+    W_out_hs : ndarray, shape (V - 1, N)
+        Inner-node vectors.
+    code : sequence of {0, 1}
+        Branch bits from the root to the word.
+    point : sequence of int
+        Inner-node rows from the root to the word (same length as ``code``).
+
+    Returns
+    -------
+    loss : float
+    grad_h : ndarray, shape (N,)
+    rows : ndarray of int64
+        Distinct inner-node rows on the path, sorted.
+    grad_rows : ndarray, shape (len(rows), N)
+    """
+    W_out_hs = _matrix(W_out_hs, "W_out_hs")
+    h = _hidden(h, W_out_hs)
+    code, point = _code_point(code, point, W_out_hs.shape[0])
+    t = (1 - code).astype(h.dtype)
+    x = W_out_hs[point] @ h
+    loss = float(-log_sigmoid((2 * t - 1) * x).sum())
+    dx = sigmoid(x) - t
+    grad_h = dx @ W_out_hs[point]
+    rows, grad_rows = _sparse_rows(point, np.outer(dx, h))
+    return loss, grad_h, rows, grad_rows
+
+
+def hs_probability(h, W_out_hs, code, point):
+    r"""Probability of one word under hierarchical softmax.
+
+    .. math::
+        p(w\mid\mathbf h) = \prod_j \sigma\big((1-2d_j)\,\mathbf u_{\mathrm{point}_j}^\top\mathbf h\big)
+
+    (word2vec.c / gensim convention: bit 0 takes :math:`\sigma(x)`, bit 1 takes
+    :math:`\sigma(-x) = 1-\sigma(x)`).  Over all leaves of a binary tree these sum to 1.
+
+    Parameters
+    ----------
+    h : ndarray, shape (N,)
+    W_out_hs : ndarray, shape (V - 1, N)
+    code, point : sequences
+        The word's path, as in :func:`hs_loss_and_grads`.
+
+    Returns
+    -------
+    float
+    """
+    W_out_hs = _matrix(W_out_hs, "W_out_hs")
+    h = _hidden(h, W_out_hs)
+    code, point = _code_point(code, point, W_out_hs.shape[0])
+    x = W_out_hs[point] @ h
+    return float(np.prod(sigmoid((1 - 2 * code) * x)))
+
+
+# --------------------------------------------------------------------------- one SGD step (code form)
+class SGDStep(NamedTuple):
+    r"""Result of :func:`sgd_step_reference` (new arrays; the inputs are untouched)."""
+
+    W_in: np.ndarray
+    r"""Input vectors after the step (``syn0``)."""
+    W_out_hs: np.ndarray | None
+    r"""Inner-node vectors after the step (``syn1``), or None without HS."""
+    W_out_ns: np.ndarray | None
+    r"""Negative-sampling output vectors after the step (``syn1neg``), or None without NS."""
+    loss: float
+    r"""Sum of :math:`-\log\sigma(\pm x)` over the terms actually applied (not skipped)."""
+    h: np.ndarray
+    r"""The hidden vector used (``neu1``)."""
+    work: np.ndarray
+    r"""The vector added to each learning input row (``neu1e`` / gensim's ``work``, after the
+    ``cbow_mean=0`` division), i.e. :math:`-\eta\,EH` up to that scaling."""
+
+
+def sgd_step_reference(
+    W_in,
+    inputs,
+    target,
+    alpha,
+    *,
+    W_out_ns=None,
+    negatives=None,
+    W_out_hs=None,
+    code=None,
+    point=None,
+    cbow_mean=True,
+    learn_inputs=True,
+    learn_outputs=True,
+    max_exp=MAX_EXP,
+):
+    r"""One SGD step exactly as the kernels take it (gensim's ``word2vec_inner.pyx`` conventions).
+
+    Order of operations (``alpha`` :math:`=\eta`):
+
+    1. ``h = sum(W_in[inputs])``, divided by ``len(inputs)`` if ``cbow_mean``; ``work = 0``.
+    2. Hierarchical softmax, if ``W_out_hs`` is given: for each inner node ``p = point[j]`` in
+       path order, with label ``t = 1 - code[j]``: ``x = W_out_hs[p] @ h``; **skip the node if**
+       ``|x| >= max_exp``; ``g = (t - sigmoid(x)) * alpha``; ``work += g * W_out_hs[p]`` (the
+       vector *before* its update); ``W_out_hs[p] += g * h``.
+    3. Negative sampling, if ``W_out_ns`` is given: the same for ``j`` in ``[target] +
+       negatives`` in order, ``t = 1`` for the target and 0 for the negatives, on ``W_out_ns``.
+       A negative equal to ``target`` is skipped (word2vec.c and gensim do so); a negative
+       listed twice is applied twice, the second time with the already-updated row.
+    4. If not ``cbow_mean``: ``work /= len(inputs)``.  Then ``W_in[r] += work`` for every input
+       ``r`` in order (a row listed twice gets it twice).
+
+    ``g = (t - f) * alpha`` is :math:`-\eta(\sigma(x) - t)`, so ``work`` is
+    :math:`-\eta\,EH` and each output step is :math:`-\eta\,\partial E/\partial\mathbf u_j`
+    (compare :func:`ns_loss_and_grads`, :func:`hs_loss_and_grads`).
+
+    Parameters
+    ----------
+    W_in : ndarray, shape (V, N)
+        Input vectors (``syn0``).
+    inputs : sequence of int
+        Input rows averaged (or summed) into ``h``.  **Skip-gram**: one row, the *context* word,
+        which predicts the center word ``target`` (the role swap of word2vec.c and gensim; the
+        paper's center-predicts-context sums the same pairs over a symmetric window).
+        **CBOW**: the window's rows.  Doc2Vec: the document row (and word rows for PV-DM).
+    target : int
+        The word to predict.  Used by negative sampling (row of ``W_out_ns``, and to skip
+        negatives equal to it); for hierarchical softmax the path ``code``/``point`` is the target.
+    alpha : float
+        Learning rate :math:`\eta`.
+    W_out_ns : ndarray, shape (V, N), optional
+        ``syn1neg``; with ``negatives`` enables negative sampling.
+    negatives : sequence of int, optional
+        The noise words, in the order the kernel's sampler drew them.
+    W_out_hs : ndarray, shape (V - 1, N), optional
+        ``syn1``; with ``code`` and ``point`` enables hierarchical softmax.
+    code, point : sequences, optional
+        The target's Huffman path (see :func:`hs_loss_and_grads`).
+    cbow_mean : bool, default True
+        Average (True) or sum (False) the input rows.
+    learn_inputs : bool or sequence of bool, default True
+        Whether each input row is updated (one flag for all, or one per input).  False freezes
+        rows, e.g. word vectors during Doc2Vec inference.
+    learn_outputs : bool, default True
+        Whether the output rows (``syn1``/``syn1neg``) are updated; ``work`` is accumulated
+        either way (gensim Doc2Vec's ``learn_hidden``).
+    max_exp : float, default 6
+        Saturation threshold (``MAX_EXP``).
+
+    Returns
+    -------
+    SGDStep
+        ``(W_in, W_out_hs, W_out_ns, loss, h, work)``: new arrays in the inputs' floating dtype.
+
+    Notes
+    -----
+    What the reference codes do (read in gensim 4's ``word2vec_inner.pyx``):
+
+    * **Saturation.** gensim skips an NS or HS term with ``|x| >= 6`` entirely (no output update,
+      nothing added to ``work``).  word2vec.c skips HS nodes the same way but *clips* NS terms:
+      for ``x > 6`` it uses ``g = (label - 1) * alpha``, for ``x < -6`` ``g = label * alpha``.
+      This function follows gensim.
+    * **CBOW scaling.** ``fast_sentence_cbow_{hs,neg}``: with ``cbow_mean=1`` ``neu1`` is divided
+      by the count but the whole ``work`` is added to every context row (as word2vec.c); with
+      ``cbow_mean=0`` ``neu1`` is the sum and ``work`` is divided by the count
+      (``sscal(inv_count, work)`` "divide error over summed window vectors").  Neither is the
+      exact gradient of :func:`cbow_softmax_loss_and_grads` (which gives :math:`EH/C` for the
+      mean, :math:`EH` for the sum); both are descent directions.
+    * **HS and NS together.** Here (as word2vec.c and gensim's Doc2Vec kernels) both losses share
+      one ``h`` and one ``work``, applied once at the end.  gensim's *Word2Vec* instead runs two
+      complete steps (``fast_sentence_*_hs`` then ``fast_sentence_*_neg``), so its NS step sees
+      input rows already moved by the HS step.
+    * :math:`\sigma` is exact here; the codes read it from a table (``EXP_TABLE``).
+    * The loss counts :math:`-\log\sigma((1-2d_j)x_j)` for HS and :math:`-\log\sigma(\pm x)`
+      for NS over the applied terms only, as gensim's ``compute_loss``.
+    """
+    W_in0 = _matrix(W_in, "W_in")
+    V, N = W_in0.shape
+    idx = _indices(inputs, V, "inputs")
+    use_hs = W_out_hs is not None
+    use_ns = W_out_ns is not None
+    if not (use_hs or use_ns):
+        raise ValueError("give W_out_hs (hierarchical softmax) and/or W_out_ns (negative sampling)")
+    if (code is None or point is None) and use_hs:
+        raise ValueError("hierarchical softmax needs both code and point")
+    if (code is not None or point is not None) and not use_hs:
+        raise ValueError("code/point given but W_out_hs is None")
+    if negatives is not None and not use_ns:
+        raise ValueError("negatives given but W_out_ns is None")
+    alpha = float(alpha)
+    if not np.isfinite(alpha):
+        raise ValueError(f"alpha must be finite, got {alpha}")
+
+    mats = [W_in0]
+    if use_hs:
+        Whs0 = _matrix(W_out_hs, "W_out_hs")
+        if Whs0.shape[1] != N:
+            raise ValueError(f"W_out_hs must have {N} columns, got {Whs0.shape}")
+        code_arr, point_arr = _code_point(code, point, Whs0.shape[0])
+        mats.append(Whs0)
+    if use_ns:
+        Wns0 = _matrix(W_out_ns, "W_out_ns")
+        if Wns0.shape[1] != N:
+            raise ValueError(f"W_out_ns must have {N} columns, got {Wns0.shape}")
+        tgt = _index(target, Wns0.shape[0], "target")
+        neg = _indices([] if negatives is None else negatives, Wns0.shape[0], "negatives", allow_empty=True)
+        mats.append(Wns0)
+    elif isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+        raise TypeError(f"target must be an integer row index, got {type(target).__name__}")
+
+    learn_in = np.asarray(learn_inputs, dtype=bool)
+    if learn_in.ndim == 0:
+        learn_in = np.broadcast_to(learn_in, idx.shape)
+    if learn_in.shape != idx.shape:
+        raise ValueError(
+            f"learn_inputs must be a bool or one flag per input ({idx.size}), got shape {learn_in.shape}")
+
+    dtype = np.result_type(*mats)
+    a = dtype.type(alpha)
+    W_in_new = W_in0.astype(dtype, copy=True)
+    Whs = Whs0.astype(dtype, copy=True) if use_hs else None
+    Wns = Wns0.astype(dtype, copy=True) if use_ns else None
+
+    count = idx.size
+    h = W_in_new[idx].sum(axis=0, dtype=dtype)
+    if cbow_mean:
+        h = h / dtype.type(count)
+    work = np.zeros(N, dtype=dtype)
+    loss = 0.0
+
+    def apply(W, j, t, sign):
+        r"""One output term: returns its loss, or 0 if saturated (skipped)."""
+        nonlocal work
+        x = W[j] @ h
+        if x <= -max_exp or x >= max_exp:
+            return 0.0
+        g = (dtype.type(t) - sigmoid(x)) * a
+        work = work + g * W[j]  # uses u_j before its update
+        if learn_outputs:
+            W[j] = W[j] + g * h
+        return float(-log_sigmoid(sign * float(x)))
+
+    if use_hs:
+        for d, p in zip(code_arr, point_arr):
+            loss += apply(Whs, int(p), 1 - int(d), 1 - 2 * int(d))
+    if use_ns:
+        loss += apply(Wns, tgt, 1, 1)
+        for k in neg:
+            if k == tgt:  # word2vec.c / gensim: a noise word equal to the target is skipped
+                continue
+            loss += apply(Wns, int(k), 0, -1)
+
+    if not cbow_mean:
+        work = work / dtype.type(count)
+    for r, learn in zip(idx, learn_in):
+        if learn:
+            W_in_new[r] = W_in_new[r] + work
+    return SGDStep(W_in_new, Whs, Wns, loss, h, work)
+
+
+# --------------------------------------------------------------------------- gradient checks
+def _check_entries(size: int, max_entries: int | None, seed: int) -> np.ndarray:
+    if max_entries is None or size <= max_entries:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, size=max_entries, replace=False))
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x, eps=1e-3, entries=None, order=4):
+    r"""Central finite differences of a scalar function.
+
+    ``order=2``: :math:`\frac{f(x+\epsilon e_i) - f(x-\epsilon e_i)}{2\epsilon}`, error
+    :math:`O(\epsilon^2)`.  ``order=4``: the five-point stencil
+    :math:`\frac{8[f(x+\epsilon e_i)-f(x-\epsilon e_i)] - [f(x+2\epsilon e_i)-f(x-2\epsilon e_i)]}{12\epsilon}`,
+    error :math:`O(\epsilon^4)`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``; must not keep a reference to ``x`` (it is perturbed in place).
+    x : ndarray
+        Point of evaluation (float64 recommended); copied, never modified.
+    eps : float, default 1e-3
+        Step.  Good choices in float64: about 1e-3 for ``order=4``, 1e-5 for ``order=2``.
+    entries : array of int, optional
+        Flat indices to differentiate (default: all); the others are left at 0.
+    order : {2, 4}, default 4
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``x``.
+    """
+    if order not in (2, 4):
+        raise ValueError(f"order must be 2 or 4, got {order!r}")
+    if not eps > 0:
+        raise ValueError(f"eps must be positive, got {eps}")
+    x = np.array(_float_array(x, "x"), copy=True)
+    flat = x.reshape(-1)
+    grad = np.zeros_like(flat)
+
+    def at(i, old, step):
+        flat[i] = old + step
+        return float(f(x))
+
+    for i in range(flat.size) if entries is None else entries:
+        old = flat[i]
+        d1 = at(i, old, eps) - at(i, old, -eps)
+        if order == 2:
+            grad[i] = d1 / (2 * eps)
+        else:
+            d2 = at(i, old, 2 * eps) - at(i, old, -2 * eps)
+            grad[i] = (8 * d1 - d2) / (12 * eps)
+        flat[i] = old
+    return grad.reshape(x.shape)
+
+
+def gradcheck(f, x, grad, eps=1e-3, order=4, max_entries=2000, seed=0, tiny=1e-12):
+    r"""Compare an analytic gradient with central finite differences.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``, the loss as a function of ``x`` alone.
+    x : ndarray
+        Point of evaluation (float64 for a tight check).
+    grad : ndarray
+        The analytic gradient :math:`\partial f/\partial x` at ``x``, same shape.
+    eps : float, default 1e-3
+        Finite-difference step.
+    order : {2, 4}, default 4
+        Accuracy order of the central stencil (see :func:`numerical_gradient`).  The default
+        fourth-order rule is accurate to about 1e-12 in float64 on losses of order 1; the
+        two-point rule with ``eps=1e-6`` leaves about 1e-10 of rounding noise, which is more
+        than 1e-6 *relative* error on gradient entries smaller than about 1e-4.
+    max_entries : int or None, default 2000
+        Check at most this many entries, drawn with ``seed`` (all if None or if ``x`` is smaller).
+    seed : int, default 0
+    tiny : float, default 1e-12
+        Floor of the denominator, so that entries where both gradients are 0 count as exact.
+
+    Returns
+    -------
+    float
+        Maximum over the checked entries of :math:`|a-n| / \max(|a|+|n|, \mathrm{tiny})`
+        (:math:`a` analytic, :math:`n` numerical).
+    """
+    x = _float_array(x, "x")
+    grad = np.asarray(grad)
+    if grad.shape != x.shape:
+        raise ValueError(f"grad has shape {grad.shape}, x has shape {x.shape}")
+    entries = _check_entries(x.size, max_entries, seed)
+    num = numerical_gradient(f, x, eps=eps, entries=entries, order=order).reshape(-1)[entries]
+    ana = grad.reshape(-1)[entries].astype(np.float64)
+    err = np.abs(ana - num) / np.maximum(np.abs(ana) + np.abs(num), tiny)
+    return float(err.max()) if err.size else 0.0
+
+
+def check_gradients(loss_fn, params: dict, analytic: dict, eps=1e-3, order=4, max_entries=2000, seed=0):
+    r""":func:`gradcheck` for every named parameter of a loss.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(**params) -> float``.
+    params : dict of str to ndarray
+        The point of evaluation.
+    analytic : dict of str to ndarray
+        Analytic gradients for (some of) the parameters, same shapes.
+    eps, order, max_entries, seed
+        As in :func:`gradcheck`.
+
+    Returns
+    -------
+    dict of str to float
+        Maximum relative error per parameter named in ``analytic``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> h, W = rng.normal(size=3), rng.normal(size=(5, 3))
+    >>> _, gh, gW = softmax_loss_and_grads(h, W, 2)
+    >>> errs = check_gradients(lambda h, W: softmax_loss_and_grads(h, W, 2)[0],
+    ...                        {"h": h, "W": W}, {"h": gh, "W": gW})
+    >>> max(errs.values()) < 1e-6
+    True
+    """
+    unknown = set(analytic) - set(params)
+    if unknown:
+        raise KeyError(f"analytic gradients for unknown parameters: {sorted(unknown)}")
+    errors = {}
+    for name, grad in analytic.items():
+        def f(value, name=name):
+            return loss_fn(**{**params, name: value})
+
+        errors[name] = gradcheck(f, params[name], grad, eps=eps, order=order, max_entries=max_entries, seed=seed)
+    return errors
