@@ -8,6 +8,7 @@ step reads the text twice or holds it twice.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,10 +65,10 @@ class Corpus:
             The re-encoded corpus (empty sentences are kept, so sentence indices stay valid).
         """
         mapped = np.asarray(mapping, dtype=np.int32)[self.tokens]
-        keep = mapped >= 0
-        # Offsets of the kept tokens: count kept tokens before each boundary.
-        kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-        return Corpus(mapped[keep], kept_before[self.offsets])
+        dropped = np.flatnonzero(mapped < 0)
+        # Each boundary moves left by the number of dropped tokens before it.
+        offsets = self.offsets - np.searchsorted(dropped, self.offsets)
+        return Corpus(np.delete(mapped, dropped) if len(dropped) else mapped, offsets)
 
 
 @dataclass
@@ -112,24 +113,25 @@ def scan(sentences) -> ScanResult:
     if isinstance(sentences, (str, bytes)):
         raise TypeError("sentences must be an iterable of token lists, not a single string")
     key_to_id: dict = {}
-    chunks = []
-    lengths = []
+    # Growable C buffers: one int32 per token, one int64 per sentence, no per-sentence arrays.
+    ids = array("i")
+    lengths = array("q")
     setdefault = key_to_id.setdefault
     for index, sentence in enumerate(sentences):
         _check_sentence(sentence, index)
-        # One dict operation per token: new words get the next id.
-        ids = [setdefault(w, len(key_to_id)) for w in sentence]
-        chunks.append(np.array(ids, dtype=np.int32))
-        lengths.append(len(ids))
+        before = len(ids)
+        # One dict operation per token: a new word gets the next id.
+        ids.extend([setdefault(w, len(key_to_id)) for w in sentence])
+        lengths.append(len(ids) - before)
     keys = list(key_to_id)
     bad = next((k for k in keys if not isinstance(k, str)), None)
     if bad is not None:
         raise TypeError(f"tokens must be str, found {type(bad).__name__} token {bad!r}")
     if not keys:
         raise ValueError("the corpus is empty: it holds no token")
-    tokens = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
+    tokens = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
     counts = np.bincount(tokens, minlength=len(keys)).astype(np.int64)
     return ScanResult(Corpus(tokens, offsets), keys, counts)
 

@@ -556,7 +556,7 @@ class KeyedVectors:
             questions.append((len(sections) - 1, quad, qids))
 
         normed = self.get_normed_vectors()[:n_search]
-        batch = max(1, (1 << 23) // max(n_search, 1))  # about 32 MB of float32 similarities per batch
+        batch = max(1, (1 << 21) // max(n_search, 1))  # about 8 MB of float32 similarities per batch
         for start in range(0, len(questions), batch):
             chunk = questions[start:start + batch]
             ids = np.array([q[2] for q in chunk], dtype=np.int64).reshape(-1, 4)

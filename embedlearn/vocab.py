@@ -203,7 +203,7 @@ class Vocabulary:
         """Cumulative table of the noise distribution ``count**ns_exponent`` for negative sampling.
 
         As gensim: ``round(cumsum(count**e) / Z * (2**31 - 1))``; a draw is
-        ``searchsorted(table, r % table[-1])`` (bisect_left, as gensim) for a uniform integer ``r``,
+        ``searchsorted(table, r)`` (bisect_left, as gensim) for ``r`` uniform in ``[0, table[-1])``,
         O(log V) instead of word2vec.c's 10^8-entry table.
 
         Returns

@@ -89,7 +89,7 @@ class LCG:
         return np.float32((self.next() >> 16) & 0xFFFFFFFF) * np.float32(2.0**-32)
 
     def noise(self, cdf):
-        return int(np.searchsorted(cdf, ((self.next() >> 16) % int(cdf[-1]))))
+        return int(np.searchsorted(cdf, (((self.next() >> 16) & 0xFFFFFFFF) * int(cdf[-1])) >> 32))
 
 
 def replay_window_job(tokens, offsets, W_in, W_ns, W_hs, keep, cdf, tree, sg, cbow_mean, window,

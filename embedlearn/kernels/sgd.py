@@ -44,8 +44,10 @@ def random_uniform(rng):
 @njit(cache=True, nogil=True, inline="always")
 def draw_noise(noise_cdf, rng):
     """Draw one word from the noise distribution given as a cumulative table (binary search)."""
-    r = (next_random(rng) >> np.uint64(16)) % np.uint64(noise_cdf[-1])
-    return np.searchsorted(noise_cdf, np.int64(r))
+    # Scale 32 random bits to [0, total) by a multiply and a shift (no 64-bit division).
+    r = (((next_random(rng) >> np.uint64(16)) & np.uint64(0xFFFFFFFF))
+         * np.uint64(noise_cdf[-1])) >> np.uint64(32)
+    return np.searchsorted(noise_cdf, np.int64(r))  # bisect_left, as gensim
 
 
 @njit(cache=True, nogil=True)
@@ -79,11 +81,15 @@ def _output_update(W_out, row, label, h, grad_h, alpha, learn_outputs, compute_l
     f = np.float32(1.0) / (np.float32(1.0) + np.exp(-x))
     # g = -eta * (sigma(x) - t): word2vec.c's "gradient multiplied by the learning rate".
     g = (label - f) * alpha
-    for k in range(N):
-        grad_h[k] += g * W_out[row, k]
     if learn_outputs:
+        # One pass: grad_h takes u_j before its update, then u_j moves.
         for k in range(N):
-            W_out[row, k] += g * h[k]
+            u = W_out[row, k]
+            grad_h[k] += g * u
+            W_out[row, k] = u + g * h[k]
+    else:
+        for k in range(N):
+            grad_h[k] += g * W_out[row, k]
     if compute_loss:
         # -log sigma(x) for a positive label, -log sigma(-x) for a negative one.
         s = x if label > 0.5 else -x

@@ -1,0 +1,142 @@
+"""Word2Vec benchmark: embedlearn against gensim on the same text8 input, all four modes.
+
+Usage::
+
+    EMBEDLEARN_DATA=../shared/data python benchmarks/word2vec.py [--epochs 5] [--workers 2]
+        [--max-tokens 2139748] [--modes sg_ns,cbow_ns,sg_hs,cbow_hs] [--repeats 1]
+
+Each run is a fresh subprocess (so peak RSS is per run), embedlearn and gensim alternate within a
+mode so that both see the same machine load. Prints a Markdown table: train seconds, words/s, peak
+RSS, analogy accuracy (30k restriction), WordSim-353 Spearman rho, and the ratio
+gensim-time / embedlearn-time. Also prints embedlearn's warm start: the seconds of the first
+training call in a new process, and whether numba compiled anything (it should load from cache).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+MODES = {"sg_ns": (1, 0, 5), "cbow_ns": (0, 0, 5), "sg_hs": (1, 1, 0), "cbow_hs": (0, 1, 0)}
+
+
+def run_one(lib, mode, epochs, workers, max_tokens):
+    """Train one model in this process and print a JSON line with the measurements."""
+    import resource
+
+    from embedlearn.datasets import fetch, load_text8
+
+    sentences = load_text8(max_tokens=max_tokens)
+    sg, hs, negative = MODES[mode]
+    params = dict(vector_size=100, window=5, negative=negative, hs=hs, sg=sg, min_count=5,
+                  sample=1e-3, epochs=epochs, workers=workers, seed=1)
+    if lib == "gensim":
+        from gensim.models import Word2Vec
+    else:
+        from embedlearn.word2vec import Word2Vec
+
+        params["progress"] = False
+    words = sum(len(s) for s in sentences)
+    if lib == "embedlearn":
+        # Load numba's runtime and the cached kernels, as gensim's import loads its extension.
+        Word2Vec([["a", "b"] * 5], min_count=1, epochs=1, workers=1, progress=False)
+    base_rss = _current_rss_mb()
+    start = time.perf_counter()
+    model = Word2Vec(sentences, **params)
+    seconds = time.perf_counter() - start
+    model_rss = _current_rss_mb() - base_rss
+    accuracy, _ = model.wv.evaluate_word_analogies(str(fetch("questions-words")),
+                                                    restrict_vocab=30000)
+    _, spearman, _ = model.wv.evaluate_word_pairs(str(fetch("wordsim353")))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"lib": lib, "mode": mode, "seconds": seconds,
+                      "words_per_sec": words * epochs / seconds, "rss_mb": rss, "model_mb": model_rss,
+                      "analogy": float(accuracy), "rho": float(spearman[0])}))
+
+
+def _current_rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def warm_start():
+    """Seconds of the first training call in a fresh process, and numba cache hits/misses."""
+    start = time.perf_counter()
+    from embedlearn.kernels.sgd import train_window_job
+    from embedlearn.word2vec import Word2Vec
+
+    Word2Vec([["a", "b", "c"] * 5] * 5, min_count=1, epochs=1, workers=1, progress=False)
+    seconds = time.perf_counter() - start
+    stats = train_window_job.stats
+    print(json.dumps({"seconds": seconds, "cache_hits": sum(stats.cache_hits.values()),
+                      "cache_misses": sum(stats.cache_misses.values())}))
+
+
+def child(*args):
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-tokens", type=int, default=2_139_748)
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs per library and mode; the fastest is reported")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.warm:
+        return warm_start()
+    if args.child:
+        return run_one(args.child[0], args.child[1], args.epochs, args.workers, args.max_tokens)
+
+    try:
+        import gensim  # noqa: F401
+        libs = ["embedlearn", "gensim"]
+    except ImportError:
+        libs = ["embedlearn"]
+        print("gensim is not installed: embedlearn only (pip install -e .[bench])")
+    common = ["--epochs", str(args.epochs), "--workers", str(args.workers),
+              "--max-tokens", str(args.max_tokens)]
+    child("--warm")  # make sure the cache is populated
+    warm = child("--warm")
+    rows = []
+    for mode in args.modes.split(","):
+        best = {}
+        for _ in range(args.repeats):
+            for lib in libs:
+                r = child("--child", lib, mode, *common)
+                if lib not in best or r["seconds"] < best[lib]["seconds"]:
+                    best[lib] = r
+        rows.append(best)
+
+    print(f"\ntext8 prefix, {args.max_tokens:,} tokens; vector_size=100, window=5, min_count=5, "
+          f"sample=1e-3, epochs={args.epochs}, workers={args.workers}; best of {args.repeats}\n")
+    print("| mode | library | train s | words/s | peak RSS MB | model MB | analogy acc (30k) "
+          "| WS353 rho | gensim s / embedlearn s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for best in rows:
+        for lib, r in best.items():
+            ratio = (f"{best['gensim']['seconds'] / best['embedlearn']['seconds']:.2f}"
+                     if lib == "embedlearn" and "gensim" in best else "")
+            print(f"| {r['mode']} | {lib} | {r['seconds']:.1f} | {r['words_per_sec']:,.0f} | "
+                  f"{r['rss_mb']:.0f} | {r['model_mb']:.0f} | {100 * r['analogy']:.1f}% | {r['rho']:.3f} | {ratio} |")
+    print("\npeak RSS: whole process (data, libraries, training, evaluation); model MB: RSS growth "
+          "during vocabulary + training, after imports (numba's runtime and the cached kernels "
+          "loaded for embedlearn)")
+    print(f"\nembedlearn warm start (new process, numba cache present): first training call "
+          f"{warm['seconds']:.2f} s including imports; cache hits {warm['cache_hits']}, "
+          f"compilations {warm['cache_misses']}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    main()
