@@ -5,27 +5,34 @@ import json
 import os
 import tempfile
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
 
-def atomic_write(path, write):
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, then rename it into place.
+def atomic_write(path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename it over ``path``.
 
-    A failure (or a crash) leaves ``path`` as it was and removes the temporary file.
+    ``os.replace`` is atomic on POSIX and Windows, so ``path`` holds either its old content or the
+    complete new one, never a half-written file; on any error the temporary file is removed.
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates the file as 0600; give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        try:
             os.unlink(tmp)
+        except FileNotFoundError:
+            pass
         raise
 
 

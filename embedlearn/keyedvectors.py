@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import warnings
 import zipfile
 from collections.abc import Iterable, Mapping
 from numbers import Integral
 
 import numpy as np
+
+from ._io import atomic_write
 
 __all__ = ["KeyedVectors"]
 
@@ -78,33 +79,6 @@ def _top(sims: np.ndarray, topn: int, exclude: set) -> list:
     cand = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
     cand = cand[np.lexsort((cand, -sims[cand]))]
     return [int(i) for i in cand if int(i) not in exclude][:topn]
-
-
-def _atomic_write(path, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename it over ``path``.
-
-    ``os.replace`` is atomic on POSIX and Windows, so ``path`` holds either its old content or the
-    complete new one, never a half-written file; on any error the temporary file is removed.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates the file as 0600; give it the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _write_word2vec(f, keys, vectors, binary: bool, write_header: bool) -> None:
@@ -682,7 +656,7 @@ class KeyedVectors:
             format cannot represent it).
         """
         self._check_keys_storable()
-        _atomic_write(path, lambda f: _write_word2vec(f, self._index_to_key, self._vectors, binary,
+        atomic_write(path, lambda f: _write_word2vec(f, self._index_to_key, self._vectors, binary,
                                                        write_header))
 
     @classmethod
@@ -765,7 +739,7 @@ class KeyedVectors:
         }
         if self._counts is not None:
             arrays["counts"] = self._counts
-        _atomic_write(path, lambda f: np.savez(f, **arrays))
+        atomic_write(path, lambda f: np.savez(f, **arrays))
 
     @classmethod
     def load(cls, path) -> "KeyedVectors":
