@@ -19,13 +19,46 @@ Random numbers come from word2vec.c's linear congruential generator
 own stream and results do not depend on thread scheduling.
 """
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 #: Scores beyond +-MAX_EXP saturate the sigmoid; their terms are skipped (as gensim).
 MAX_EXP = 6.0
 
 _MULT = np.uint64(25214903917)
 _INC = np.uint64(11)
+
+
+@intrinsic
+def _prefetch(typingctx, arr, row, col):
+    """Hint the CPU to load the cache line holding ``arr[row, col]`` (LLVM's ``llvm.prefetch``)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 2):
+        return None
+    sig = types.void(arr, types.intp, types.intp)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1], args[2]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        # read, high temporal locality, data cache
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def prefetch_row(W, row):
+    """Start loading row ``row`` of ``W`` into cache (64-byte lines) without waiting for it."""
+    for k in range(0, W.shape[1], 16):
+        _prefetch(W, row, k)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -141,6 +174,16 @@ def sgd_step(W_in, inputs, n_inputs, cbow_mean, target,
         The summed ``-log sigma`` of the applied terms (0 unless ``compute_loss``).
     """
     N = h.shape[0]
+    # The output rows are scattered in memory: ask for all of them now, so their cache misses
+    # overlap with each other and with building h instead of stalling one after another.
+    for i in range(n_inputs):
+        prefetch_row(W_in, inputs[i])
+    for c in range(code_start, code_end):
+        prefetch_row(W_hs, points[c])
+    if n_neg >= 0:
+        prefetch_row(W_ns, target)
+        for d in range(n_neg):
+            prefetch_row(W_ns, negatives[d])
     for k in range(N):
         h[k] = 0.0
         grad_h[k] = 0.0
