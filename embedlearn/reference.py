@@ -776,3 +776,213 @@ def check_gradients(loss_fn, params: dict, analytic: dict, eps=1e-3, order=4, ma
 
         errors[name] = gradcheck(f, params[name], grad, eps=eps, order=order, max_entries=max_entries, seed=seed)
     return errors
+
+
+# =========================================================================== GloVe
+# Appended for the GloVe chapter (notebooks/04_glove.ipynb). Plain NumPy/Python, dense and slow on
+# purpose: for tiny inputs and for checking :mod:`embedlearn.kernels.glove`.
+class GloVeLossGrads(NamedTuple):
+    r"""Result of :func:`glove_loss_and_grads`: :math:`J` and its gradients (same shapes as inputs)."""
+
+    loss: float
+    W: np.ndarray
+    W_context: np.ndarray
+    b: np.ndarray
+    b_context: np.ndarray
+
+
+class GloVeStep(NamedTuple):
+    r"""Result of :func:`glove_adagrad_step` (new arrays; the inputs are untouched)."""
+
+    W: np.ndarray
+    W_context: np.ndarray
+    b: np.ndarray
+    b_context: np.ndarray
+    G_W: np.ndarray
+    G_W_context: np.ndarray
+    G_b: np.ndarray
+    G_b_context: np.ndarray
+    loss: float
+    r"""glove.c's cost of the pair, :math:`\frac12 f(x)\,e^2`, before the step."""
+
+
+def _glove_float(x, name, ndim):
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr
+
+
+def _glove_ids(idx, V, name):
+    arr = np.atleast_1d(np.asarray(idx))
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer ids, got dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() >= V):
+        raise ValueError(f"{name} has ids outside [0, {V})")
+    return arr.astype(np.int64)
+
+
+def glove_weight(x, x_max=100.0, alpha=0.75):
+    r"""GloVe's weighting function :math:`f(x) = \min\bigl((x/x_{\max})^\alpha, 1\bigr)`.
+
+    Parameters
+    ----------
+    x : array_like
+        Co-occurrence values (non-negative).
+    x_max : float, default 100.0
+    alpha : float, default 0.75
+
+    Returns
+    -------
+    ndarray or float
+        In ``[0, 1]``; ``f(0) = 0``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return np.minimum((x / x_max) ** alpha, 1.0)
+
+
+def glove_loss_and_grads(W, W_context, b, b_context, rows, cols, X, x_max=100.0, alpha=0.75):
+    r"""The paper's weighted least-squares loss and its exact gradients, over the given pairs.
+
+    With :math:`e_k = \mathbf w_{i_k}^\top\tilde{\mathbf w}_{j_k} + b_{i_k} + \tilde b_{j_k} -
+    \log X_k`:
+
+    .. math::
+
+        J = \sum_k f(X_k)\, e_k^2, \qquad
+        \frac{\partial J}{\partial \mathbf w_i} = \sum_{k:\,i_k=i} 2 f(X_k)\, e_k\,
+        \tilde{\mathbf w}_{j_k}, \qquad
+        \frac{\partial J}{\partial \tilde{\mathbf w}_j} = \sum_{k:\,j_k=j} 2 f(X_k)\, e_k\,
+        \mathbf w_{i_k},
+
+    and :math:`\partial J/\partial b_i = \sum_{k:\,i_k=i} 2 f(X_k) e_k` (the same for
+    :math:`\tilde b_j`). glove.c minimises :math:`J/2`, whose gradients are half of these.
+
+    Parameters
+    ----------
+    W, W_context : ndarray, shape (V, N)
+        Word and context vectors.
+    b, b_context : ndarray, shape (V,)
+        Word and context biases.
+    rows, cols : array_like of int, shape (P,)
+        The pairs ``(i_k, j_k)`` (a pair listed twice counts twice).
+    X : array_like, shape (P,)
+        Their co-occurrence values, all positive.
+    x_max, alpha : float
+        Parameters of :func:`glove_weight`.
+
+    Returns
+    -------
+    GloVeLossGrads
+    """
+    W = _glove_float(W, "W", 2)
+    W_context = _glove_float(W_context, "W_context", 2)
+    b = _glove_float(b, "b", 1)
+    b_context = _glove_float(b_context, "b_context", 1)
+    rows = _glove_ids(rows, W.shape[0], "rows")
+    cols = _glove_ids(cols, W_context.shape[0], "cols")
+    X = np.atleast_1d(_glove_float(X, "X", np.ndim(X)))
+    if not (len(rows) == len(cols) == len(X)):
+        raise ValueError(f"rows, cols and X must have the same length, got "
+                         f"{len(rows)}, {len(cols)}, {len(X)}")
+    if np.any(X <= 0):
+        raise ValueError("co-occurrence values X must be positive (log X is taken)")
+    f = glove_weight(X, x_max, alpha)
+    e = np.sum(W[rows] * W_context[cols], axis=1) + b[rows] + b_context[cols] - np.log(X)
+    g = 2.0 * f * e
+    dW, dWc = np.zeros_like(W), np.zeros_like(W_context)
+    db, dbc = np.zeros_like(b), np.zeros_like(b_context)
+    np.add.at(dW, rows, g[:, None] * W_context[cols])
+    np.add.at(dWc, cols, g[:, None] * W[rows])
+    np.add.at(db, rows, g)
+    np.add.at(dbc, cols, g)
+    return GloVeLossGrads(float(np.sum(f * e * e)), dW, dWc, db, dbc)
+
+
+def glove_adagrad_step(W, W_context, b, b_context, G_W, G_W_context, G_b, G_b_context, i, j, x,
+                       eta=0.05, x_max=100.0, alpha=0.75, grad_clip=100.0):
+    r"""One AdaGrad step on the pair ``(i, j)`` exactly as glove.c (stanfordnlp/GloVe) takes it.
+
+    With :math:`e = \mathbf w_i^\top\tilde{\mathbf w}_j + b_i + \tilde b_j - \log x` and
+    :math:`g = f(x)\,e` (the gradient of :math:`\frac12 f e^2` with respect to :math:`b_i`):
+
+    * for each component :math:`c`: :math:`t = \eta\,\mathrm{clip}(g\,\tilde w_{jc})`,
+      :math:`w_{ic} \leftarrow w_{ic} - t/\sqrt{G_{ic}}` and then :math:`G_{ic} \leftarrow G_{ic}
+      + t^2` (the accumulator holds squared *scaled* gradients and starts at 1); the same for
+      :math:`\tilde w_{jc}` with :math:`w_{ic}`, both from the values before the step;
+    * biases: :math:`b_i \leftarrow b_i - g/\sqrt{G^b_i}`, :math:`G^b_i \leftarrow G^b_i + g^2`
+      (and :math:`\tilde b_j`): no :math:`\eta` and no clipping, as in glove.c (see
+      stanfordnlp/GloVe pull request #209).
+
+    ``clip`` bounds each component to :math:`\pm` ``grad_clip``.
+
+    Returns
+    -------
+    GloVeStep
+        Copies of all eight arrays after the step, and the pair's cost before it.
+    """
+    W, Wc = _glove_float(W, "W", 2).copy(), _glove_float(W_context, "W_context", 2).copy()
+    b, bc = _glove_float(b, "b", 1).copy(), _glove_float(b_context, "b_context", 1).copy()
+    GW, GWc = _glove_float(G_W, "G_W", 2).copy(), _glove_float(G_W_context, "G_W_context", 2).copy()
+    Gb, Gbc = _glove_float(G_b, "G_b", 1).copy(), _glove_float(G_b_context, "G_b_context", 1).copy()
+    i = int(_glove_ids(i, W.shape[0], "i")[0])
+    j = int(_glove_ids(j, Wc.shape[0], "j")[0])
+    if not x > 0:
+        raise ValueError(f"x must be positive, got {x}")
+    f = glove_weight(x, x_max, alpha)
+    e = W[i] @ Wc[j] + b[i] + bc[j] - np.log(x)
+    g = f * e
+    t1 = eta * np.clip(g * Wc[j], -grad_clip, grad_clip)
+    t2 = eta * np.clip(g * W[i], -grad_clip, grad_clip)
+    W[i] -= t1 / np.sqrt(GW[i])
+    Wc[j] -= t2 / np.sqrt(GWc[j])
+    GW[i] += t1 * t1
+    GWc[j] += t2 * t2
+    b[i] -= g / np.sqrt(Gb[i])
+    bc[j] -= g / np.sqrt(Gbc[j])
+    Gb[i] += g * g
+    Gbc[j] += g * g
+    return GloVeStep(W, Wc, b, bc, GW, GWc, Gb, Gbc, float(0.5 * f * e * e))
+
+
+def glove_cooccurrence_counts(sentences, window=10, symmetric=True):
+    r"""Co-occurrence counts by a plain Python loop, as GloVe's ``cooccur.c`` computes them.
+
+    For every token (the *target*, position :math:`t`) and every earlier token of the same
+    sentence at distance :math:`1 \le d \le` ``window`` (the *context*), add :math:`1/d` to
+    ``(context, target)`` and, if ``symmetric``, to ``(target, context)`` too.
+
+    Parameters
+    ----------
+    sentences : iterable of sequences of int
+        Encoded sentences (vocabulary words only, as :func:`embedlearn.corpus.encode` gives).
+    window : int, default 10
+    symmetric : bool, default True
+
+    Returns
+    -------
+    dict of (int, int) to fractions.Fraction
+        The exact non-zero counts.
+    """
+    from fractions import Fraction
+
+    counts = {}
+    for sentence in sentences:
+        sentence = list(sentence)
+        for t, target in enumerate(sentence):
+            for d in range(1, window + 1):
+                if t - d < 0:
+                    break
+                context = int(sentence[t - d])
+                key = (context, int(target))
+                counts[key] = counts.get(key, 0) + Fraction(1, d)
+                if symmetric:
+                    key = (int(target), context)
+                    counts[key] = counts.get(key, 0) + Fraction(1, d)
+    return counts
+
+
+__all__ += ["GloVeLossGrads", "GloVeStep", "glove_weight", "glove_loss_and_grads",
+            "glove_adagrad_step", "glove_cooccurrence_counts"]

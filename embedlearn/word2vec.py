@@ -138,6 +138,9 @@ class Word2Vec:
         update : bool, default False
             Add the new words of ``sentences`` to a trained model: existing vectors are kept,
             new words get fresh random vectors and their counts join the noise distribution.
+            With ``hs=1`` the Huffman tree is rebuilt from the merged counts while the trained
+            inner-node rows (``syn1``) are kept, as gensim does: paths change, so expect the
+            hierarchical-softmax outputs to need some retraining.
 
         Returns
         -------
