@@ -782,7 +782,7 @@ def check_gradients(loss_fn, params: dict, analytic: dict, eps=1e-3, order=4, ma
 # Appended for the GloVe chapter (notebooks/04_glove.ipynb). Plain NumPy/Python, dense and slow on
 # purpose: for tiny inputs and for checking :mod:`embedlearn.kernels.glove`.
 class GloVeLossGrads(NamedTuple):
-    r"""Result of :func:`glove_loss_and_grads`: :math:`J` and its gradients (same shapes as inputs)."""
+    r"""Result of :func:`glove_loss_and_grads`: :math:`J` and its gradients."""
 
     loss: float
     W: np.ndarray
