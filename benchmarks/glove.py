@@ -20,11 +20,11 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from _common import run_child
 
 #: The reference C implementation (stanfordnlp/GloVe cooccur, shuffle, glove) on this machine,
 #: with exactly the settings above (figures given in the task, measured by the project lead).
@@ -177,11 +177,7 @@ def count_seconds_child(workers, max_tokens, repeats):
 
 
 def child(*args):
-    out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
-                         text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, "--child", *args)
 
 
 def main():

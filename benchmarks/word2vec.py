@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
+
+from _common import run_child
 
 MODES = {"sg_ns": (1, 0, 5), "cbow_ns": (0, 0, 5), "sg_hs": (1, 1, 0), "cbow_hs": (0, 1, 0)}
 
@@ -76,10 +77,7 @@ def warm_start():
 
 
 def child(*args):
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, *args)
 
 
 def main():
