@@ -8,7 +8,7 @@ results run after run.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
@@ -120,8 +120,6 @@ def run_jobs(fn, jobs, workers, bar=None, size=None):
         return results
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
-        from concurrent.futures import as_completed
-
         for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()

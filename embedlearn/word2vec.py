@@ -158,7 +158,6 @@ class Word2Vec:
             self.vocab = Vocabulary.from_scan(result, self.min_count, self.max_vocab_size)
             self._init_weights()
         self._corpus = result.corpus.remap(self.vocab.lookup(result.keys))
-        self._corpus_source = id(sentences)
         self._prepare_tables()
         return self
 
@@ -205,8 +204,9 @@ class Word2Vec:
         Parameters
         ----------
         sentences : iterable of list of str, optional
-            Text to train on; words outside the vocabulary are skipped. Defaults to the corpus
-            read by the last :meth:`build_vocab`.
+            Text to train on (read once); words outside the vocabulary are skipped. If omitted,
+            the corpus already encoded by the last :meth:`build_vocab` is used without reading
+            the text again.
         epochs : int, optional
             Defaults to ``self.epochs``.
         start_alpha, end_alpha : float, optional
@@ -239,7 +239,6 @@ class Word2Vec:
         jobs = training.split_jobs(corpus.offsets)
         bounds = list(zip(jobs[:-1], jobs[1:]))
         total = len(corpus.tokens) * epochs
-        self.syn1neg = np.ascontiguousarray(self.syn1neg)
         args = (corpus.tokens, corpus.offsets)
 
         def schedule(epoch, s0):
@@ -294,8 +293,9 @@ class Word2Vec:
         return effective_total, len(corpus.tokens) * epochs
 
     def _corpus_for(self, sentences) -> Corpus:
-        if sentences is None or (id(sentences) == getattr(self, "_corpus_source", None)
-                                 and self._corpus is not None):
+        # No sentences: the corpus encoded by the last build_vocab. Otherwise encode them (as
+        # gensim, train(sentences) reads the text it is given, even if build_vocab read it too).
+        if sentences is None:
             if self._corpus is None:
                 raise ValueError("no corpus: pass sentences to train() or build_vocab()")
             return self._corpus

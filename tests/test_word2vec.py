@@ -158,3 +158,12 @@ def test_callbacks_and_progress(capsys):
     Word2Vec(topic_corpus(40), callbacks=[Recorder()], **SMALL)
     assert events == [1, 2, 3]
     assert capsys.readouterr().err == ""  # progress=False prints nothing
+
+
+def test_train_reads_the_sentences_it_is_given():
+    model = Word2Vec(**SMALL)
+    model.build_vocab(topic_corpus(60))
+    effective, raw = model.train([["a0", "a1", "zebra"] * 4] * 10, epochs=1)
+    assert raw == 80  # the 8 known words of each of 10 sentences, not the build_vocab corpus
+    effective, raw = model.train(epochs=2)  # no sentences: the corpus build_vocab encoded
+    assert raw == 2 * 60 * 12
