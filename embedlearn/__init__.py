@@ -13,8 +13,8 @@ _EXPORTS = {
     "Vocabulary": "vocab",
     "Corpus": "corpus",
 }
-_MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "word2vec", "glove", "reference",
-            "ppmi", "training", "kernels")
+_MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
+            "reference", "ppmi", "training", "kernels")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

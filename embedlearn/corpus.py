@@ -51,24 +51,46 @@ class Corpus:
         """Token ids of sentence ``i``."""
         return self.tokens[self.offsets[i]:self.offsets[i + 1]]
 
-    def remap(self, mapping: np.ndarray) -> "Corpus":
+    def remap(self, mapping: np.ndarray, inplace: bool = False) -> "Corpus":
         """Map every token id through ``mapping``; ids mapped to ``-1`` are dropped.
 
         Parameters
         ----------
         mapping : numpy.ndarray of int
             New id for each old id, ``-1`` to drop the token.
+        inplace : bool, default False
+            Reuse this corpus's arrays (its tokens are overwritten): no second copy of the corpus
+            is ever held, which is what :meth:`Word2Vec.build_vocab
+            <embedlearn.word2vec.Word2Vec.build_vocab>` wants for a scan result it discards.
 
         Returns
         -------
         Corpus
             The re-encoded corpus (empty sentences are kept, so sentence indices stay valid).
         """
-        mapped = np.asarray(mapping, dtype=np.int32)[self.tokens]
-        dropped = np.flatnonzero(mapped < 0)
-        # Each boundary moves left by the number of dropped tokens before it.
-        offsets = self.offsets - np.searchsorted(dropped, self.offsets)
-        return Corpus(np.delete(mapped, dropped) if len(dropped) else mapped, offsets)
+        mapping = np.asarray(mapping, dtype=np.int32)
+        tokens = self.tokens if inplace else np.empty_like(self.tokens)
+        offsets = self.offsets if inplace else self.offsets.copy()
+        # kept[s] = tokens kept before sentence s starts. Chunks bound the temporaries to a few MB
+        # whatever the corpus size; writing at `written <= start` never overtakes the reading.
+        kept_before = np.zeros(len(offsets), dtype=np.int64)
+        written = 0
+        for start in range(0, len(self.tokens), _CHUNK):
+            mapped = mapping[self.tokens[start:start + _CHUNK]]
+            keep = mapped >= 0
+            n_keep = int(np.count_nonzero(keep))
+            tokens[written:written + n_keep] = mapped[keep]
+            # Sentence starts inside this chunk (start < offset <= stop) get their kept count.
+            lo, hi = np.searchsorted(offsets, [start, start + len(mapped)], side="right")
+            kept_here = np.cumsum(keep, dtype=np.int64)
+            kept_before[lo:hi] = written + kept_here[offsets[lo:hi] - start - 1]
+            written += n_keep
+        offsets[:] = kept_before
+        return Corpus(tokens[:written], offsets)
+
+
+#: Tokens handled per step when re-encoding or counting (bounds temporary memory to a few MB).
+_CHUNK = 1 << 18
 
 
 @dataclass
@@ -132,7 +154,9 @@ def scan(sentences) -> ScanResult:
     tokens = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(np.frombuffer(lengths, dtype=np.int64), out=offsets[1:])
-    counts = np.bincount(tokens, minlength=len(keys)).astype(np.int64)
+    counts = np.zeros(len(keys), dtype=np.int64)
+    for start in range(0, len(tokens), _CHUNK):  # bincount copies to int64: chunk it
+        counts += np.bincount(tokens[start:start + _CHUNK], minlength=len(keys))
     return ScanResult(Corpus(tokens, offsets), keys, counts)
 
 
@@ -151,4 +175,4 @@ def encode(sentences, vocab) -> Corpus:
     Corpus
     """
     result = scan(sentences)
-    return result.corpus.remap(vocab.lookup(result.keys))
+    return result.corpus.remap(vocab.lookup(result.keys), inplace=True)

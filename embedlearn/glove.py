@@ -370,7 +370,7 @@ class GloVe:
         """
         result = scan(sentences)
         self.vocab = Vocabulary.from_scan(result, self.min_count, self.max_vocab_size)
-        corpus = result.corpus.remap(self.vocab.lookup(result.keys))
+        corpus = result.corpus.remap(self.vocab.lookup(result.keys), inplace=True)
         del result
         self.cooccurrence = cooccurrence_matrix(corpus, len(self.vocab), self.window,
                                                 self.symmetric, self.workers)

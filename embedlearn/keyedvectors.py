@@ -530,7 +530,7 @@ class KeyedVectors:
             questions.append((len(sections) - 1, quad, qids))
 
         normed = self.get_normed_vectors()[:n_search]
-        batch = max(1, (1 << 21) // max(n_search, 1))  # about 8 MB of float32 similarities per batch
+        batch = max(1, (1 << 19) // max(n_search, 1))  # about 2 MB of float32 similarities per batch
         for start in range(0, len(questions), batch):
             chunk = questions[start:start + batch]
             ids = np.array([q[2] for q in chunk], dtype=np.int64).reshape(-1, 4)
@@ -584,10 +584,11 @@ class KeyedVectors:
 
         Returns
         -------
-        pearson : scipy.stats PearsonRResult
-            ``(statistic, pvalue)`` of Pearson's r between the scores and the cosines.
-        spearman : scipy.stats SignificanceResult
-            ``(statistic, pvalue)`` of Spearman's rho.
+        pearson : embedlearn.evaluation.CorrelationResult
+            ``(statistic, pvalue)`` of Pearson's r between the scores and the cosines (the values
+            of ``scipy.stats.pearsonr``, without importing ``scipy.stats``).
+        spearman : embedlearn.evaluation.CorrelationResult
+            ``(statistic, pvalue)`` of Spearman's rho (as ``scipy.stats.spearmanr``).
         oov_ratio : float
             Percentage of pairs with unknown words; with gensim's formulas: ``100 * oov / (used + oov)``,
             or ``100 * oov / used`` when ``dummy4unknown`` (the dummies are among the used pairs).
@@ -597,7 +598,7 @@ class KeyedVectors:
         ValueError
             If no pair could be evaluated.
         """
-        from scipy import stats  # lazy: keeps `import embedlearn` fast
+        from .evaluation import pearson as pearson_r, spearman as spearman_rho
 
         ok, _ = self._ok_vocab(restrict_vocab, case_insensitive)
         normed = self.get_normed_vectors()
@@ -616,8 +617,8 @@ class KeyedVectors:
         if not gold:
             raise ValueError(f"no valid similarity judgements found in {pairs!r}: "
                              "wrong format, or every pair has an out-of-vocabulary word")
-        pearson = stats.pearsonr(gold, model)
-        spearman = stats.spearmanr(gold, model)
+        pearson = pearson_r(gold, model)
+        spearman = spearman_rho(gold, model)
         # gensim's formulas, in gensim's order of operations (so the floats are identical)
         oov_ratio = oov / (len(gold) if dummy4unknown else len(gold) + oov) * 100
         logger.info("pairs: Pearson %.4f, Spearman %.4f, OOV %.1f%%", pearson[0], spearman[0], oov_ratio)

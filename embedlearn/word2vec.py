@@ -157,15 +157,17 @@ class Word2Vec:
         else:
             self.vocab = Vocabulary.from_scan(result, self.min_count, self.max_vocab_size)
             self._init_weights()
-        self._corpus = result.corpus.remap(self.vocab.lookup(result.keys))
+        self._corpus = result.corpus.remap(self.vocab.lookup(result.keys), inplace=True)
         self._prepare_tables()
         return self
 
     def _new_rows(self, start, stop):
         # Uniform in [-0.5, 0.5) / N, as word2vec.c and gensim; seeded per model, not per word.
         rng = np.random.default_rng([self.seed, start])
-        return ((rng.random((stop - start, self.vector_size), dtype=np.float32) - 0.5)
-                / self.vector_size).astype(np.float32)
+        rows = rng.random((stop - start, self.vector_size), dtype=np.float32)
+        rows -= 0.5  # in place: no temporary copies of the matrix
+        rows /= self.vector_size
+        return rows
 
     def _init_weights(self):
         V, N = len(self.vocab), self.vector_size
@@ -300,7 +302,7 @@ class Word2Vec:
                 raise ValueError("no corpus: pass sentences to train() or build_vocab()")
             return self._corpus
         result = scan(sentences)
-        return result.corpus.remap(self.vocab.lookup(result.keys))
+        return result.corpus.remap(self.vocab.lookup(result.keys), inplace=True)
 
     def get_latest_training_loss(self) -> float:
         """Loss summed over all training so far (gensim's name; needs ``compute_loss=True``)."""

@@ -47,6 +47,40 @@ def test_encode_drops_unknown_words_and_keeps_sentences():
     assert [vocab.index_to_key[t] for t in corpus.sentence(1)] == ["the", "sat"]
 
 
+
+@pytest.mark.parametrize("inplace", [False, True])
+def test_remap_in_chunks_equals_per_sentence_filtering(monkeypatch, inplace):
+    # A chunk of 3 tokens makes sentences straddle chunks, start and end on chunk edges, and
+    # chunks that drop everything; the result must equal filtering each sentence by hand.
+    import embedlearn.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "_CHUNK", 3)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, V = int(rng.integers(0, 30)), int(rng.integers(1, 6))
+        tokens = rng.integers(0, V, n).astype(np.int32)
+        offsets = np.r_[0, np.sort(rng.integers(0, n + 1, rng.integers(0, 6))), n]
+        mapping = rng.integers(-1, 4, V)
+        expected = [[mapping[t] for t in tokens[a:b] if mapping[t] >= 0]
+                    for a, b in zip(offsets[:-1], offsets[1:])]
+        original = Corpus(tokens.copy(), offsets.copy())
+        remapped = original.remap(mapping, inplace=inplace)
+        assert [list(remapped.sentence(s)) for s in range(remapped.n_sentences)] == expected
+        assert remapped.tokens.dtype == np.int32 and remapped.offsets.dtype == np.int64
+        if not inplace:  # the original is left as it was
+            assert np.array_equal(original.tokens, tokens)
+            assert np.array_equal(original.offsets, offsets)
+
+
+def test_scan_counts_in_chunks(monkeypatch):
+    import embedlearn.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "_CHUNK", 4)
+    sentences = [["a", "b", "a"], [], ["c", "a", "b", "b", "d", "a"], ["d"]]
+    result = scan(sentences)
+    assert result.keys == ["a", "b", "c", "d"]
+    assert result.counts.tolist() == [4, 3, 1, 2]
+
 @pytest.mark.parametrize("bad, error, match", [
     ([], ValueError, "empty"),
     ([[], []], ValueError, "empty"),
