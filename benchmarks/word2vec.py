@@ -4,11 +4,13 @@ Usage::
 
     EMBEDLEARN_DATA=../shared/data python benchmarks/word2vec.py [--epochs 5] [--workers 2]
         [--max-tokens 2139748] [--modes sg_ns,cbow_ns,sg_hs,cbow_hs] [--repeats 1]
+        [--quality-seeds 1,2,3,4]
 
 Each run is a fresh subprocess (so peak RSS is per run), embedlearn and gensim alternate within a
 mode so that both see the same machine load. Prints a Markdown table: train seconds, words/s, peak
 RSS, analogy accuracy (30k restriction), WordSim-353 Spearman rho, and the ratio
-gensim-time / embedlearn-time. Also prints embedlearn's warm start: the seconds of the first
+gensim-time / embedlearn-time. With ``--quality-seeds``, also prints the analogy accuracy and rho
+as mean +- sd over those seeds (one run per seed is noisy on this small corpus). Also prints embedlearn's warm start: the seconds of the first
 training call in a new process, and whether numba compiled anything (it should load from cache).
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ from _common import run_child
 MODES = {"sg_ns": (1, 0, 5), "cbow_ns": (0, 0, 5), "sg_hs": (1, 1, 0), "cbow_hs": (0, 1, 0)}
 
 
-def run_one(lib, mode, epochs, workers, max_tokens):
+def run_one(lib, mode, epochs, workers, max_tokens, seed=1):
     """Train one model in this process and print a JSON line with the measurements."""
     import resource
 
@@ -33,7 +35,7 @@ def run_one(lib, mode, epochs, workers, max_tokens):
     sentences = load_text8(max_tokens=max_tokens)
     sg, hs, negative = MODES[mode]
     params = dict(vector_size=100, window=5, negative=negative, hs=hs, sg=sg, min_count=5,
-                  sample=1e-3, epochs=epochs, workers=workers, seed=1)
+                  sample=1e-3, epochs=epochs, workers=workers, seed=seed)
     if lib == "gensim":
         from gensim.models import Word2Vec
     else:
@@ -76,6 +78,13 @@ def warm_start():
                       "cache_misses": sum(stats.cache_misses.values())}))
 
 
+def _mean_sd(values, fmt):
+    import statistics
+
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):{fmt}} ± {sd:{fmt}}"
+
+
 def child(*args):
     return run_child(__file__, *args)
 
@@ -88,13 +97,17 @@ def main():
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs per library and mode; the fastest is reported")
+    parser.add_argument("--quality-seeds", default="",
+                        help="comma-separated seeds: also report quality as mean +- sd over them")
+    parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.warm:
         return warm_start()
     if args.child:
-        return run_one(args.child[0], args.child[1], args.epochs, args.workers, args.max_tokens)
+        return run_one(args.child[0], args.child[1], args.epochs, args.workers, args.max_tokens,
+                       args.seed)
 
     try:
         import gensim  # noqa: F401
@@ -130,6 +143,17 @@ def main():
     print("\npeak RSS: whole process (data, libraries, training, evaluation); model MB: RSS growth "
           "during vocabulary + training, after imports (numba's runtime and the cached kernels "
           "loaded for embedlearn)")
+    if args.quality_seeds:
+        seeds = [int(x) for x in args.quality_seeds.split(",")]
+        print(f"\nquality over seeds {args.quality_seeds} (mean ± sd)\n")
+        print("| mode | library | analogy acc (30k) | WS353 rho |")
+        print("|---|---|---:|---:|")
+        for mode in args.modes.split(","):
+            for lib in libs:
+                runs = [child("--child", lib, mode, *common, "--seed", str(seed)) for seed in seeds]
+                acc = [100 * r["analogy"] for r in runs]
+                rho = [r["rho"] for r in runs]
+                print(f"| {mode} | {lib} | {_mean_sd(acc, '.2f')}% | {_mean_sd(rho, '.3f')} |")
     print(f"\nembedlearn warm start (new process, numba cache present): first training call "
           f"{warm['seconds']:.2f} s including imports; cache hits {warm['cache_hits']}, "
           f"compilations {warm['cache_misses']}")
