@@ -157,6 +157,49 @@ def test_huffman_prefix_free_and_near_entropy(V):
     assert np.all(tree.points[tree.offsets[:-1]] == V - 2)
 
 
+@pytest.fixture(scope="module")
+def text8_counts():
+    from embedlearn.datasets import DataNotFoundError, load_text8
+
+    try:
+        sentences = load_text8(max_tokens=2_139_748)
+    except DataNotFoundError:
+        pytest.skip("text8 not available (set EMBEDLEARN_DATA)")
+    return Vocabulary.build(sentences, min_count=5).counts
+
+
+def _gensim_tree(counts):
+    gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+    from gensim.models.word2vec import _assign_binary_codes
+
+    kv = gensim_kv.KeyedVectors(2, count=len(counts))
+    for i, c in enumerate(counts):
+        kv.set_vecattr(i, "count", int(c))
+    _assign_binary_codes(kv)
+    return ([list(kv.get_vecattr(w, "code")) for w in range(len(counts))],
+            [list(kv.get_vecattr(w, "point")) for w in range(len(counts))])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_huffman_tree_equals_gensims_including_ties(seed):
+    # Many equal counts: which equal node is merged first decides the tree; ours must be gensim's.
+    rng = np.random.default_rng(seed)
+    for _ in range(40):
+        V = int(rng.integers(2, 80))
+        counts = np.sort(rng.integers(1, 6, V))[::-1].astype(np.int64)
+        tree = Vocabulary([f"w{i}" for i in range(V)], counts).huffman()
+        codes, points = _gensim_tree(counts)
+        assert [list(tree.code(w)) for w in range(V)] == codes
+        assert [list(tree.point(w)) for w in range(V)] == points
+
+
+def test_huffman_tree_equals_gensims_on_text8(text8_counts):
+    tree = Vocabulary([f"w{i}" for i in range(len(text8_counts))], text8_counts).huffman()
+    codes, points = _gensim_tree(text8_counts)
+    assert [list(tree.code(w)) for w in range(len(text8_counts))] == codes
+    assert [list(tree.point(w)) for w in range(len(text8_counts))] == points
+
+
 def test_huffman_leaf_probabilities_sum_to_one():
     V, N = 300, 8
     vocab = Vocabulary([f"w{i}" for i in range(V)], _random_counts(V, 1))
