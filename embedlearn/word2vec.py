@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import training
-from .corpus import Corpus, scan
+from .corpus import Corpus, encode, scan
 from .vocab import Vocabulary
 
 __all__ = ["Word2Vec"]
@@ -304,8 +304,7 @@ class Word2Vec:
             if self._corpus is None:
                 raise ValueError("no corpus: pass sentences to train() or build_vocab()")
             return self._corpus
-        result = scan(sentences)
-        return result.corpus.remap(self.vocab.lookup(result.keys), inplace=True)
+        return encode(sentences, self.vocab)
 
     def get_latest_training_loss(self) -> float:
         """Loss summed over all training so far (gensim's name; needs ``compute_loss=True``)."""
