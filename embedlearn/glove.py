@@ -28,6 +28,8 @@ import numpy as np
 
 from . import training
 from .corpus import Corpus, scan
+from .errors import ModelFileError, VocabularyError
+from .validation import ArraySpec, check_arrays, check_learning_rate
 from .vocab import Vocabulary
 
 __all__ = ["Cooccurrence", "cooccurrence_matrix", "GloVe", "save_glove_format", "load_glove_format"]
@@ -316,7 +318,7 @@ class GloVe:
         training.check_positive("x_max", x_max)
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha <= 1:
             raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
-        training.check_positive("eta", eta)
+        check_learning_rate("eta", eta)
         training.check_positive("epochs", epochs, integer=True)
         workers = training.default_workers() if workers is None else workers
         training.check_positive("workers", workers, integer=True)
@@ -369,7 +371,12 @@ class GloVe:
             window (the co-occurrence matrix would be empty).
         """
         result = scan(sentences)
-        self.vocab = Vocabulary.from_scan(result, self.min_count, self.max_vocab_size)
+        vocab = Vocabulary.from_scan(result, self.min_count)
+        if self.max_vocab_size is not None and len(vocab) > self.max_vocab_size:
+            # vocab_count's -max-vocab: keep the most frequent words, a hard cap.
+            cap = self.max_vocab_size
+            vocab = Vocabulary(vocab.index_to_key[:cap], vocab.counts[:cap])
+        self.vocab = vocab
         corpus = result.corpus.remap(self.vocab.lookup(result.keys), inplace=True)
         del result
         self.cooccurrence = cooccurrence_matrix(corpus, len(self.vocab), self.window,
@@ -430,7 +437,7 @@ class GloVe:
         from .kernels.glove import glove_epoch, shuffle_records
 
         if self.cooccurrence is None:
-            raise ValueError("count the co-occurrences first: call build_vocab(sentences)")
+            raise VocabularyError("count the co-occurrences first: call build_vocab(sentences)")
         epochs = self.epochs if epochs is None else epochs
         training.check_positive("epochs", epochs, integer=True)
         progress = self.progress if progress is None else bool(progress)
@@ -460,11 +467,11 @@ class GloVe:
                                           size=lambda job: job[1] - job[0])
                 loss = float(sum(costs)) / P
                 seconds = time.perf_counter() - started
-                if not np.isfinite(loss) or not np.isfinite(state[:, :self.vector_size + 1]).all():
+                problem = self._divergence(loss)
+                if problem:
                     raise FloatingPointError(
-                        f"GloVe training diverged in pass {done + 1}: the loss is {loss} and the "
-                        f"parameters hold NaN or inf; lower eta (now {self.eta}) or x_max "
-                        f"(now {self.x_max})")
+                        f"GloVe training diverged in pass {done + 1}: {problem}; lower eta "
+                        f"(now {self.eta}; glove.c's default is 0.05)")
                 self.loss_history.append(loss)
                 self.epoch_stats.append({"epoch": done, "seconds": seconds,
                                          "pairs_per_sec": P / max(seconds, 1e-9), "loss": loss})
@@ -473,6 +480,20 @@ class GloVe:
             bar.close()
             self._wv = None
         return losses
+
+    def _divergence(self, loss):
+        """What went wrong after a pass, or ``""``: the loss, parameters and accumulators must
+        stay finite and the parameters below :data:`embedlearn.training.DIVERGENCE_BOUND`."""
+        S = self.vector_size + 1
+        if not np.isfinite(loss):
+            return f"the loss is {loss}"
+        if not np.isfinite(self.state).all():
+            part = "parameters" if not np.isfinite(self.state[:, :S]).all() else "AdaGrad accumulators"
+            return f"the {part} hold NaN or inf"
+        biggest = float(np.abs(self.state[:, :S]).max())
+        if biggest > training.DIVERGENCE_BOUND:
+            return f"parameters as large as {biggest:.3g} (bound {training.DIVERGENCE_BOUND:g})"
+        return ""
 
     # --- parameters and vectors -----------------------------------------------------------------
     @property
@@ -566,19 +587,37 @@ class GloVe:
         data = load_npz(path, ("meta", "keys", "counts", "state", "row", "col", "value", "records"),
                         _FORMAT)
         meta = data["meta"]
-        model = cls(**meta["params"])
+        try:
+            model = cls(**meta["params"])
+        except (TypeError, ValueError, KeyError) as err:
+            raise ModelFileError(f"{path}: bad model settings ({err})") from err
         keys = data["keys"].split("\n")
         V, N = len(keys), model.vector_size
-        if len(data["counts"]) != V or data["state"].shape != (2 * V, 2 * (N + 1)):
-            raise ValueError(f"{path}: inconsistent model file (vocabulary and weights disagree)")
-        model.vocab = Vocabulary(keys, data["counts"])
+        nnz = len(data["value"])
+        records = data["records"]
+        check_arrays(path, data, {
+            "counts": ArraySpec(np.int64, (V,), low=1),
+            "state": ArraySpec(np.float32, (2 * V, 2 * (N + 1))),
+            "row": ArraySpec(np.int32, (nnz,), low=0, high=V),
+            "col": ArraySpec(np.int32, (nnz,), low=0, high=V),
+            "value": ArraySpec(np.float32, (nnz,)),
+            "records": ArraySpec(np.int32, (nnz if len(records) else 0, 4))})
+        if nnz and data["value"].min() <= 0:
+            raise ModelFileError(f"{path}: inconsistent model file: co-occurrence values must be > 0")
+        if len(records):
+            # Columns 0, 1 are word ids, 2, 3 float32 bit patterns (log x and f(x)).
+            ids, vals = records[:, :2], records.view(np.float32)[:, 2:]
+            if ids.min() < 0 or ids.max() >= V or not np.isfinite(vals).all():
+                raise ModelFileError(f"{path}: inconsistent model file: training records hold "
+                                     f"word ids outside [0, {V}) or non-finite values")
+        try:
+            model.vocab = Vocabulary(keys, data["counts"])
+        except ValueError as err:
+            raise ModelFileError(f"{path}: inconsistent model file: {err}") from err
         model.cooccurrence = Cooccurrence(data["row"], data["col"], data["value"], V,
                                           model.window, model.symmetric)
         model.state = np.ascontiguousarray(data["state"], dtype=np.float32)
-        records = data["records"]
         if len(records):
-            if records.shape != (model.cooccurrence.nnz, 4) or records.dtype != np.int32:
-                raise ValueError(f"{path}: inconsistent model file (training records)")
             model._records = np.ascontiguousarray(records)
         model.loss_history = meta["loss_history"]
         model.epoch_stats = meta["epoch_stats"]

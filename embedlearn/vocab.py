@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .corpus import ScanResult, scan
+from .errors import VocabularyError
 
 __all__ = ["Vocabulary", "HuffmanCodes"]
 
@@ -40,9 +41,12 @@ class Vocabulary:
     Parameters
     ----------
     keys : list of str
-        The words, in decreasing order of count (ties keep first-seen order, as gensim).
+        The words, in decreasing order of count (unless ``check_sorted=False``).
     counts : array_like of int
-        Their counts.
+        Their counts, all positive.
+    check_sorted : bool, default True
+        Require decreasing counts (a model built with ``sorted_vocab=0``, or updated with new words,
+        keeps another order).
 
     Attributes
     ----------
@@ -51,17 +55,23 @@ class Vocabulary:
     counts : numpy.ndarray of int64
     total_words : int
         Sum of ``counts`` (the retained words only).
+
+    Notes
+    -----
+    Words of equal count are ordered as gensim 4.4 orders them (``sort_by_descending_frequency``:
+    among equal counts, the word seen *last* comes first), so ``restrict_vocab`` cut-offs and the
+    Huffman tree agree with gensim's on the same text (tested).
     """
 
-    def __init__(self, keys, counts):
+    def __init__(self, keys, counts, check_sorted=True):
         counts = np.asarray(counts, dtype=np.int64)
         if len(keys) != len(counts):
             raise ValueError(f"{len(keys)} keys but {len(counts)} counts")
         if len(keys) == 0:
-            raise ValueError("the vocabulary is empty")
+            raise VocabularyError("the vocabulary is empty")
         if np.any(counts <= 0):
             raise ValueError("counts must be positive")
-        if np.any(np.diff(counts) > 0):
+        if check_sorted and np.any(np.diff(counts) > 0):
             raise ValueError("keys must be sorted by decreasing count")
         self.index_to_key = list(keys)
         self.key_to_index = {k: i for i, k in enumerate(self.index_to_key)}
@@ -72,88 +82,128 @@ class Vocabulary:
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
-    def from_counts(cls, keys, counts, min_count=5, max_vocab_size=None):
-        """Keep words with ``count >= min_count``, the most frequent first, at most ``max_vocab_size``.
+    def from_counts(cls, keys, counts, min_count=5, max_final_vocab=None, trim_rule=None,
+                    sorted_vocab=True):
+        """Keep the words gensim's ``prepare_vocab`` keeps, in gensim's order.
 
         Parameters
         ----------
         keys : list of str
-            Words in any order (ties in count keep this order).
+            Words in first-seen order (``None`` for ids pruned while counting; they are skipped).
         counts : array_like of int
             Their counts.
         min_count : int, default 5
-            Drop words rarer than this.
-        max_vocab_size : int or None
-            Keep at most this many words (the most frequent). Unlike gensim's RAM cap of the same
-            name, this caps the final vocabulary (gensim's ``max_final_vocab``); the counting pass
-            here stores one int per distinct word, so it needs no cap.
+            Drop words rarer than this (0 and 1 keep every word seen).
+        max_final_vocab : int or None
+            gensim's cap on the final vocabulary: when more words reach ``min_count``, the
+            effective ``min_count`` is raised to one more than the count of the
+            ``max_final_vocab + 1``-th most frequent word, so ties at the cut are all dropped and
+            the vocabulary may be smaller than the cap (as gensim).
+        trim_rule : callable, optional
+            ``trim_rule(word, count, min_count)`` returning ``RULE_KEEP`` / ``RULE_DISCARD`` /
+            ``RULE_DEFAULT`` (:mod:`embedlearn.corpus`; the numbers are gensim's) overrides the
+            ``min_count`` decision for a word.
+        sorted_vocab : bool, default True
+            Order by decreasing count (ties: last seen first, as gensim); False keeps first-seen
+            order.
 
         Raises
         ------
         ValueError
-            If ``min_count`` or ``max_vocab_size`` is not positive, or no word survives.
+            If ``min_count`` or ``max_final_vocab`` is invalid.
+        embedlearn.errors.VocabularyError
+            If no word survives (also a ``RuntimeError``, gensim's type).
         """
-        if int(min_count) != min_count or min_count < 1:
-            raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
-        if max_vocab_size is not None and (int(max_vocab_size) != max_vocab_size or max_vocab_size < 1):
-            raise ValueError(f"max_vocab_size must be a positive integer or None, got {max_vocab_size!r}")
+        if isinstance(min_count, bool) or int(min_count) != min_count or min_count < 0:
+            raise ValueError(f"min_count must be a non-negative integer, got {min_count!r}")
+        if max_final_vocab is not None and (isinstance(max_final_vocab, bool) or
+                                            int(max_final_vocab) != max_final_vocab or max_final_vocab < 1):
+            raise ValueError(f"max_final_vocab must be a positive integer or None, got {max_final_vocab!r}")
         counts = np.asarray(counts, dtype=np.int64)
-        order = np.argsort(-counts, kind="stable")
-        order = order[counts[order] >= min_count]
-        if max_vocab_size is not None:
-            order = order[:max_vocab_size]
+        live = np.flatnonzero(counts > 0)  # pruned ids have count 0
+        effective = max(int(min_count), 1)
+        if max_final_vocab is not None and max_final_vocab < len(live):
+            ranked = np.sort(counts[live])[::-1]
+            effective = max(effective, int(ranked[max_final_vocab]) + 1)
+        keep = counts[live] >= effective
+        if trim_rule is not None:
+            from .corpus import RULE_DISCARD, RULE_KEEP
+
+            for n, i in enumerate(live):
+                rule = trim_rule(keys[i], int(counts[i]), effective)
+                if rule == RULE_KEEP:
+                    keep[n] = True
+                elif rule == RULE_DISCARD:
+                    keep[n] = False
+        order = live[keep]
+        if sorted_vocab and len(order):
+            # gensim: np.lexsort((-index, -count)), i.e. count descending, ties last-seen first.
+            order = order[np.lexsort((-order, -counts[order]))]
         if len(order) == 0:
-            raise ValueError(
-                f"no word occurs at least min_count={min_count} times (the most frequent occurs "
-                f"{int(counts.max()) if len(counts) else 0} times): the vocabulary would be empty")
-        return cls([keys[i] for i in order], counts[order])
+            most = int(counts.max()) if len(counts) else 0
+            raise VocabularyError(
+                f"no word occurs at least min_count={effective} times (the most frequent occurs "
+                f"{most} times): the vocabulary would be empty")
+        vocab = cls([keys[i] for i in order], counts[order], check_sorted=bool(sorted_vocab))
+        vocab.effective_min_count = effective
+        return vocab
 
     @classmethod
-    def from_scan(cls, result: ScanResult, min_count=5, max_vocab_size=None):
+    def from_scan(cls, result: ScanResult, min_count=5, max_final_vocab=None, trim_rule=None,
+                  sorted_vocab=True):
         """Build from the result of :func:`embedlearn.corpus.scan`."""
-        return cls.from_counts(result.keys, result.counts, min_count, max_vocab_size)
+        return cls.from_counts(result.keys, result.counts, min_count, max_final_vocab, trim_rule,
+                               sorted_vocab)
 
     @classmethod
-    def build(cls, sentences, min_count=5, max_vocab_size=None):
+    def build(cls, sentences, min_count=5, max_final_vocab=None, trim_rule=None):
         """Count an iterable of token lists and build the vocabulary.
 
         Parameters
         ----------
         sentences : iterable of list of str
         min_count : int, default 5
-        max_vocab_size : int or None
+        max_final_vocab : int or None
+        trim_rule : callable, optional
 
         Returns
         -------
         Vocabulary
         """
-        return cls.from_scan(scan(sentences), min_count, max_vocab_size)
+        return cls.from_scan(scan(sentences), min_count, max_final_vocab, trim_rule)
 
-    def merged(self, keys, counts, min_count=5):
+    def merged(self, keys, counts, min_count=5, trim_rule=None):
         """A new vocabulary with these extra counts; existing words keep their ids.
 
         Used by ``build_vocab(..., update=True)``: old words stay in place (their rows are trained
-        vectors), their counts grow; new words with ``count >= min_count`` are appended, most
-        frequent first. The result is then no longer sorted by count, which only the Huffman tree
-        cares about (it is rebuilt from the merged counts).
+        vectors), their counts grow; new words that pass ``min_count`` (and ``trim_rule``) are
+        appended in first-seen order, as gensim appends them. The result is then no longer sorted
+        by count, which only the Huffman tree cares about (it is rebuilt from the merged counts).
         """
+        from .corpus import RULE_DISCARD, RULE_KEEP
+
         counts = np.asarray(counts, dtype=np.int64)
         new_counts = self.counts.copy()
         new_keys, extra = [], []
+        effective = max(int(min_count), 1)
         for key, c in zip(keys, counts):
+            if key is None or c <= 0:
+                continue
             i = self.key_to_index.get(key)
             if i is not None:
                 new_counts[i] += c
-            elif c >= min_count:
+                continue
+            ok = c >= effective
+            if trim_rule is not None:
+                rule = trim_rule(key, int(c), effective)
+                ok = True if rule == RULE_KEEP else False if rule == RULE_DISCARD else ok
+            if ok:
                 new_keys.append(key)
                 extra.append(c)
-        extra = np.asarray(extra, dtype=np.int64)
-        order = np.argsort(-extra, kind="stable")
-        vocab = object.__new__(Vocabulary)
-        vocab.index_to_key = self.index_to_key + [new_keys[i] for i in order]
-        vocab.key_to_index = {k: i for i, k in enumerate(vocab.index_to_key)}
-        vocab.counts = np.concatenate([new_counts, extra[order]])
-        vocab._huffman = None
+        vocab = Vocabulary(self.index_to_key + new_keys,
+                           np.concatenate([new_counts, np.asarray(extra, dtype=np.int64)]),
+                           check_sorted=False)
+        vocab.new_words = len(new_keys)
         return vocab
 
     # --- lookups ------------------------------------------------------------------------------
@@ -169,9 +219,10 @@ class Vocabulary:
         return int(self.counts.sum())
 
     def lookup(self, keys) -> np.ndarray:
-        """Ids of ``keys`` (``-1`` for words outside the vocabulary), as int32."""
+        """Ids of ``keys`` (``-1`` for words outside the vocabulary or ``None``), as int32."""
         get = self.key_to_index.get
-        return np.fromiter((get(k, -1) for k in keys), dtype=np.int32, count=len(keys))
+        return np.fromiter((get(k, -1) if k is not None else -1 for k in keys), dtype=np.int32,
+                           count=len(keys))
 
     # --- what training needs --------------------------------------------------------------------
     def keep_probabilities(self, sample=1e-3) -> np.ndarray:

@@ -279,3 +279,103 @@ def test_train_needs_counts():
         GloVe(progress=False).train()
     X = Cooccurrence(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), 3)
     assert len(X) == 0 and X.tocsr().shape == (3, 3)
+
+
+# --------------------------------------------------------------------------- hardening
+def python_shuffle(n, seed):
+    # Fisher-Yates with word2vec.c's LCG, written out in plain Python: the order training uses.
+    order, state = list(range(n)), seed
+    for i in range(n - 1, 0, -1):
+        state = (state * 25214903917 + 11) % 2**64
+        j = (state >> 16) % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def test_each_pass_trains_in_a_fresh_shuffled_order():
+    # Two passes with one worker equal the reference AdaGrad steps taken in the order the
+    # seeded shuffle gives before each pass: removing or changing the shuffle fails here.
+    from embedlearn.training import job_seed
+
+    model = GloVe(vector_size=4, window=2, min_count=1, x_max=10.0, workers=1, seed=5,
+                  progress=False)
+    model.build_vocab(toy_sentences(30))
+    X, V, N = model.cooccurrence, len(model.vocab), model.vector_size
+    state = model.state.astype(np.float64)
+    ref = list(unpack(model.state, V, N))
+    ref = [r.astype(np.float64) for r in ref]
+    pairs = list(zip(X.row.tolist(), X.col.tolist(), X.value.tolist()))
+    order = list(range(len(pairs)))
+    for p in range(2):
+        shuffled = python_shuffle(len(pairs), job_seed(model.seed, p, 0))
+        order = [order[k] for k in shuffled]
+        for k in order:
+            i, j, x = pairs[k]
+            ref = list(R.glove_adagrad_step(*ref, i, j, np.float64(x), model.eta, model.x_max,
+                                            model.alpha, model.grad_clip)[:8])
+    del state
+    model.train(epochs=2)
+    for got, want in zip(unpack(model.state, V, N), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # The same steps in the unshuffled order give other parameters (the check can fail).
+    plain = list(unpack(GloVe(vector_size=4, window=2, min_count=1, x_max=10.0, workers=1, seed=5,
+                              progress=False).build_vocab(toy_sentences(30)).state, V, N))
+    plain = [r.astype(np.float64) for r in plain]
+    for _ in range(2):
+        for i, j, x in pairs:
+            plain = list(R.glove_adagrad_step(*plain, i, j, np.float64(x), model.eta, model.x_max,
+                                              model.alpha, model.grad_clip)[:8])
+    assert not np.allclose(plain[0], ref[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("eta", [float("nan"), -0.05, 1e39, float("inf")])
+def test_bad_learning_rates_are_rejected(eta):
+    with pytest.raises(ValueError, match="eta"):
+        GloVe(eta=eta, progress=False)
+
+
+def test_large_eta_warns_then_divergence_is_reported():
+    # A large finite eta makes the parameters or accumulators blow up: never a silent 1e47 loss.
+    with pytest.warns(UserWarning, match="eta"):
+        model = GloVe(vector_size=8, window=3, min_count=1, eta=50.0, workers=1, progress=False)
+    model.build_vocab(toy_sentences())
+    with pytest.raises(FloatingPointError, match="lower eta"):
+        model.train(epochs=20)
+
+
+def _saved(tmp_path):
+    model = small_model(epochs=2)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path) as z:
+        return path, {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("damage", ["row_id_too_large", "col_negative", "lengths_differ",
+                                    "state_shape", "counts_zero", "state_nan", "record_id",
+                                    "value_dtype"])
+def test_inconsistent_model_files_are_clear_errors(tmp_path, damage):
+    from embedlearn.errors import ModelFileError
+
+    path, arrays = _saved(tmp_path)
+    V = len(str(arrays["keys"]).split("\n"))
+    if damage == "row_id_too_large":
+        arrays["row"][0] = V
+    elif damage == "col_negative":
+        arrays["col"][-1] = -1
+    elif damage == "lengths_differ":
+        arrays["col"] = arrays["col"][:-1]
+    elif damage == "state_shape":
+        arrays["state"] = arrays["state"][:, :-1]
+    elif damage == "counts_zero":
+        arrays["counts"][0] = 0
+    elif damage == "state_nan":
+        arrays["state"][0, 0] = np.nan
+    elif damage == "record_id":
+        arrays["records"][3, 1] = 10 * V
+    elif damage == "value_dtype":
+        arrays["value"] = arrays["value"].astype(np.float64)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(ModelFileError, match="bad.npz"):
+        GloVe.load(bad)

@@ -29,20 +29,38 @@ def test_scan_reads_a_generator_once():
     assert len(reads) == len(TINY)
 
 
-def test_vocabulary_sorted_by_count_with_stable_ties():
+def test_vocabulary_sorted_by_count_ties_as_gensim():
+    # gensim 4.4 sorts by (count descending, first-seen index descending): last seen first.
     vocab = Vocabulary.build(TINY, min_count=1)
-    assert vocab.index_to_key == ["the", "cat", "sat", "on", "mat", "dog", "a"]
+    assert vocab.index_to_key == ["the", "sat", "cat", "a", "dog", "mat", "on"]
     assert vocab.total_words == 11
     vocab2 = Vocabulary.build(TINY, min_count=2)
-    assert vocab2.index_to_key == ["the", "cat", "sat"]
-    vocab3 = Vocabulary.build(TINY, min_count=1, max_vocab_size=2)
-    assert vocab3.index_to_key == ["the", "cat"]
+    assert vocab2.index_to_key == ["the", "sat", "cat"]
+    # max_final_vocab raises min_count past the tie at the cut, as gensim: 2 requested, 1 kept.
+    vocab3 = Vocabulary.build(TINY, min_count=1, max_final_vocab=2)
+    assert vocab3.index_to_key == ["the"]
+    assert Vocabulary.build(TINY, min_count=0).index_to_key == vocab.index_to_key
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_vocabulary_order_equals_gensims(seed):
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    rng = np.random.default_rng(seed)
+    text = [[f"w{int(x)}" for x in rng.zipf(1.3, int(rng.integers(1, 40))) % 60]
+            for _ in range(int(rng.integers(5, 60)))]
+    for kwargs in ({"min_count": 1}, {"min_count": 2}, {"min_count": 1, "max_final_vocab": 7}):
+        g = GensimWord2Vec(vector_size=4, **kwargs)
+        g.build_vocab(text)
+        ours = Vocabulary.build(text, **kwargs)
+        assert ours.index_to_key == g.wv.index_to_key, kwargs
 
 
 def test_encode_drops_unknown_words_and_keeps_sentences():
     vocab = Vocabulary.build(TINY, min_count=2)
     corpus = encode(TINY, vocab)
-    assert corpus.tokens.tolist() == [0, 1, 2, 0, 0, 2, 1]
+    assert vocab.index_to_key == ["the", "sat", "cat"]
+    assert corpus.tokens.tolist() == [0, 2, 1, 0, 0, 1, 2]
     assert corpus.offsets.tolist() == [0, 4, 6, 6, 7]
     assert [vocab.index_to_key[t] for t in corpus.sentence(1)] == ["the", "sat"]
 
@@ -98,7 +116,9 @@ def test_min_count_emptying_vocabulary_is_an_error():
     with pytest.raises(ValueError, match="min_count=5"):
         Vocabulary.build(TINY, min_count=5)
     with pytest.raises(ValueError, match="min_count"):
-        Vocabulary.build(TINY, min_count=0)
+        Vocabulary.build(TINY, min_count=-1)
+    with pytest.raises(RuntimeError, match="min_count"):  # gensim users catch RuntimeError
+        Vocabulary.build(TINY, min_count=5)
 
 
 def test_corpus_checks_offsets():

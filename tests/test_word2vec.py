@@ -26,7 +26,7 @@ SMALL = dict(vector_size=16, min_count=1, epochs=3, progress=False, seed=3)
     (dict(hs=0, negative=0), "no training objective"),
     (dict(alpha=0), "alpha"),
     (dict(epochs=0), "epochs"),
-    (dict(min_count=0), "min_count"),
+    (dict(min_count=-1), "min_count"),
     (dict(sample=-1e-3), "sample"),
     (dict(workers=0), "workers"),
     (dict(sg=2), "sg"),
@@ -165,5 +165,8 @@ def test_train_reads_the_sentences_it_is_given():
     model.build_vocab(topic_corpus(60))
     effective, raw = model.train([["a0", "a1", "zebra"] * 4] * 10, epochs=1)
     assert raw == 80  # the 8 known words of each of 10 sentences, not the build_vocab corpus
-    effective, raw = model.train(epochs=2)  # no sentences: the corpus build_vocab encoded
+    effective, raw = model.train(epochs=2)  # no sentences: the corpus encoded last
+    assert raw == 2 * 80
+    model.build_vocab(topic_corpus(60))
+    effective, raw = model.train(epochs=2)  # the corpus build_vocab encoded
     assert raw == 2 * 60 * 12
