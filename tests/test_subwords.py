@@ -216,3 +216,89 @@ def test_bad_types_and_sizes():
     with pytest.raises(ValueError, match="smaller than"):
         subword_rows(["a", "b"], 3, 6, 10, nwords=1)
 
+
+# ------------------------------------------------------------------ reference: score, loss, step
+def _subword_problem(seed=0, bucket=7):
+    """A small vocabulary with real subword rows (a tiny bucket, so rows repeat) and weights."""
+    words = ["aaaa", "straße", "привет", "a"]
+    rows, offsets = subword_rows(words, 2, 3, bucket)
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(scale=0.4, size=(len(words) + bucket, 6))
+    W_out = rng.normal(scale=0.4, size=(len(words), 6))
+    return words, rows, offsets, Z, W_out
+
+
+def test_subword_score_is_mean_or_sum_of_row_scores():
+    from embedlearn.reference import subword_hidden, subword_score
+
+    _, rows, offsets, Z, W_out = _subword_problem()
+    g = rows[offsets[1]:offsets[2]]
+    u = W_out[2]
+    per_row = Z[g] @ u
+    assert subword_score(Z, g, u) == pytest.approx(per_row.mean(), rel=1e-12)
+    assert subword_score(Z, g, u, mean=False) == pytest.approx(per_row.sum(), rel=1e-12)
+    np.testing.assert_allclose(subword_hidden(Z, g), Z[g].mean(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="rows must not be empty"):
+        subword_hidden(Z, [])
+
+
+@pytest.mark.parametrize("mean", [True, False])
+@pytest.mark.parametrize("word", [0, 1, 2, 3])
+def test_subword_ns_gradients_equal_finite_differences(word, mean):
+    from embedlearn.reference import check_gradients, subword_ns_loss_and_grads
+
+    words, rows, offsets, Z, W_out = _subword_problem(seed=word)
+    g = rows[offsets[word]:offsets[word + 1]]
+    target, negatives = (word + 1) % len(words), [word, 2, 2, (word + 1) % len(words)]
+    res = subword_ns_loss_and_grads(Z, W_out, g, target, negatives, mean=mean)
+    errors = check_gradients(
+        lambda Z, W_out: subword_ns_loss_and_grads(Z, W_out, g, target, negatives, mean=mean).loss,
+        {"Z": Z, "W_out": W_out}, {"Z": res.Z, "W_out": res.W_out})
+    assert max(errors.values()) < 1e-8, errors
+    # Only the word's subword rows and the target/noise rows have gradients.
+    assert set(np.flatnonzero(np.abs(res.Z).sum(axis=1))) == set(g.tolist())
+    assert set(np.flatnonzero(np.abs(res.W_out).sum(axis=1))) == {target, *negatives}
+
+
+def test_word_with_repeated_rows_collects_each_share():
+    from embedlearn.reference import subword_ns_loss_and_grads
+
+    _, rows, offsets, Z, W_out = _subword_problem()
+    g = rows[offsets[0]:offsets[1]]  # "aaaa": the n-gram "aa" occurs three times
+    counts = np.bincount(g, minlength=Z.shape[0])
+    assert counts.max() >= 2
+    res = subword_ns_loss_and_grads(Z, W_out, g, 1, [2, 3])
+    one = res.Z[g[0]] / (counts[g[0]] / g.size)  # EH
+    for r in np.unique(g):
+        np.testing.assert_allclose(res.Z[r], counts[r] / g.size * one, rtol=1e-12)
+
+
+@pytest.mark.parametrize("word", [0, 1, 2, 3])
+def test_kernel_step_with_subword_rows_equals_reference(word):
+    """One sgd_step with a word's subword rows as inputs = the reference step (fastText's update)."""
+    from embedlearn.kernels.sgd import sgd_step
+    from embedlearn.reference import sgd_step_reference, subword_ns_loss_and_grads
+
+    words, rows, offsets, Z, W_out = _subword_problem(seed=10 + word)
+    Z, W_out = Z.astype(np.float32), W_out.astype(np.float32)
+    g = rows[offsets[word]:offsets[word + 1]]
+    target, negatives, alpha = (word + 1) % len(words), [(word + 2) % len(words), word], 0.05
+    ref = sgd_step_reference(Z, g, target, alpha, W_out_ns=W_out, negatives=negatives,
+                             cbow_mean=True)
+    Z_k, W_k = Z.copy(), W_out.copy()
+    N = Z.shape[1]
+    loss = sgd_step(Z_k, g, g.size, True, target, W_k, np.array(negatives, np.int32), len(negatives),
+                    np.zeros((1, N), np.float32), np.zeros(0, np.uint8), np.zeros(0, np.int32), 0, 0,
+                    alpha, np.empty(N, np.float32), np.empty(N, np.float32), True, True, True)
+    np.testing.assert_allclose(Z_k, ref.W_in, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(W_k, ref.W_out_ns, rtol=1e-5, atol=1e-7)
+    assert loss == pytest.approx(ref.loss, rel=1e-5)
+    # And the step is fastText's: each occurrence of a row adds -alpha * EH, so a row listed c_g
+    # times moves by c_g * (-alpha * EH) = -alpha * n * dE/dz_g (n times the exact gradient
+    # step); each (distinct) output row moves by -alpha * dE/du exactly.
+    exact = subword_ns_loss_and_grads(Z.astype(np.float64), W_out.astype(np.float64), g, target,
+                                      negatives)
+    assert ref.loss == pytest.approx(exact.loss, rel=1e-5)  # no term saturated or skipped
+    np.testing.assert_allclose(ref.W_in - Z, -alpha * g.size * exact.Z, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(ref.W_out_ns - W_out, -alpha * exact.W_out, rtol=1e-4, atol=1e-7)
+    assert not np.array_equal(Z_k, Z)
