@@ -986,3 +986,135 @@ def glove_cooccurrence_counts(sentences, window=10, symmetric=True):
 
 __all__ += ["GloVeLossGrads", "GloVeStep", "glove_weight", "glove_loss_and_grads",
             "glove_adagrad_step", "glove_cooccurrence_counts"]
+
+
+# =========================================================================== FastText
+# Appended for the FastText chapter: the bag-of-n-grams score and its negative-sampling loss.
+# The rows of ``Z`` are the input matrix of fastText: vocabulary words first, then n-gram buckets
+# (see :mod:`embedlearn.kernels.subwords` for how a word's rows are found).
+class SubwordNSLossGrads(NamedTuple):
+    r"""Result of :func:`subword_ns_loss_and_grads`: the loss and its dense gradients."""
+
+    loss: float
+    Z: np.ndarray
+    r""":math:`\partial E/\partial\mathbf Z` (nonzero only in the word's subword rows)."""
+    W_out: np.ndarray
+    r""":math:`\partial E/\partial\mathbf W_{out}` (nonzero only in the target and noise rows)."""
+
+
+def subword_hidden(Z, rows, mean=True):
+    r"""The hidden vector of a word from its subword rows :math:`\mathcal G_w`.
+
+    .. math::
+        \mathbf h_w = \frac{1}{|\mathcal G_w|}\sum_{g\in\mathcal G_w}\mathbf z_g
+        \quad(\texttt{mean=True}),\qquad
+        \mathbf h_w = \sum_{g\in\mathcal G_w}\mathbf z_g \quad(\texttt{mean=False}).
+
+    The paper (Bojanowski et al. 2017, eq. 2) sums; the reference code averages
+    (``Model::computeHidden``), and so does fastText's ``getWordVector``. A row listed twice
+    (an n-gram that occurs twice, or two n-grams in one bucket) counts twice.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (R, N)
+        Input rows: words, then n-gram buckets.
+    rows : sequence of int
+        :math:`\mathcal G_w`, e.g. ``[word row, n-gram rows...]``; not empty.
+    mean : bool, default True
+
+    Returns
+    -------
+    ndarray, shape (N,)
+    """
+    Z = _matrix(Z, "Z")
+    idx = _indices(rows, Z.shape[0], "rows")
+    h = Z[idx].sum(axis=0)
+    return h / idx.size if mean else h
+
+
+def subword_score(Z, rows, u, mean=True):
+    r"""fastText's score of a (word, context) pair, :math:`s(w,c) = \mathbf h_w^\top\mathbf u_c`.
+
+    With ``mean=True`` (the code) :math:`s(w,c) = \frac{1}{|\mathcal G_w|}\sum_{g\in\mathcal G_w}
+    \mathbf z_g^\top\mathbf u_c`; with ``mean=False`` the paper's
+    :math:`\sum_{g\in\mathcal G_w}\mathbf z_g^\top\mathbf u_c`.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (R, N)
+    rows : sequence of int
+        The word's subword rows :math:`\mathcal G_w`.
+    u : ndarray, shape (N,)
+        The context word's output vector :math:`\mathbf u_c`.
+    mean : bool, default True
+
+    Returns
+    -------
+    float
+    """
+    h = subword_hidden(Z, rows, mean)
+    return float(h @ _hidden(u, _matrix(Z, "Z"), "u"))
+
+
+def subword_ns_loss_and_grads(Z, W_out, rows, target, negatives, mean=True):
+    r"""Negative-sampling loss of fastText's skip-gram pair and its exact gradients.
+
+    With :math:`\mathbf h = \frac1n\sum_{g\in\mathcal G_w}\mathbf z_g` (:math:`n = |\mathcal G_w|`,
+    or the sum with ``mean=False``) and :math:`x_j = \mathbf u_j^\top\mathbf h`:
+
+    .. math::
+        E = \ell(x_o) + \sum_{k=1}^{K}\ell(-x_k),\quad \ell(x) = \log(1 + e^{-x}),\qquad
+        \frac{\partial E}{\partial\mathbf u_j} = (\sigma(x_j) - t_j)\,\mathbf h,\qquad
+        \frac{\partial E}{\partial\mathbf z_g} = \frac{c_g}{n}\,EH,\quad
+        EH = \sum_{j\in\{o\}\cup\mathcal W_{neg}}(\sigma(x_j) - t_j)\,\mathbf u_j,
+
+    where :math:`c_g` is how often row :math:`g` appears in ``rows`` (:math:`c_g\,EH` for the sum).
+    This is the paper's loss (Bojanowski et al. 2017, eq. 1 with the score of eq. 2) for one
+    context word :math:`o` and its :math:`K` noise words; every term is kept (see
+    :func:`ns_loss_and_grads`).
+
+    Notes
+    -----
+    fastText's step (``Model::update`` with ``normalizeGradient = false`` in unsupervised mode)
+    adds the whole :math:`-\eta\,EH` to *every* subword row: :math:`n/c_g` times the exact gradient
+    step of the mean form, the same scaling as word2vec.c's CBOW. That step is
+    :func:`sgd_step_reference` (and :func:`embedlearn.kernels.sgd.sgd_step`) with the subword rows
+    as inputs and ``cbow_mean=True``. (fastText clips saturated scores through its sigmoid table
+    and redraws a noise word equal to the target; the reference step skips both, as gensim.)
+
+    Parameters
+    ----------
+    Z : ndarray, shape (R, N)
+        Input rows (words, then n-gram buckets).
+    W_out : ndarray, shape (V, N)
+        Output vectors (``syn1neg``).
+    rows : sequence of int
+        The center word's subword rows :math:`\mathcal G_w`; repeats allowed.
+    target : int
+        The context word :math:`o` (label 1).
+    negatives : sequence of int
+        Noise words (label 0), may be empty.
+    mean : bool, default True
+        Average (the code) or sum (the paper) the rows.
+
+    Returns
+    -------
+    SubwordNSLossGrads
+        ``(loss, Z, W_out)``: :math:`E` and the dense gradients.
+    """
+    Z = _matrix(Z, "Z")
+    W_out = _matrix(W_out, "W_out")
+    if Z.shape[1] != W_out.shape[1]:
+        raise ValueError(f"Z and W_out must have the same width, got {Z.shape} and {W_out.shape}")
+    idx = _indices(rows, Z.shape[0], "rows")
+    h = subword_hidden(Z, idx, mean)
+    loss, grad_h, out_rows, grad_out_rows = ns_loss_and_grads(h, W_out, target, negatives)
+    grad_Z = np.zeros_like(Z)
+    # dh/dz_g = 1/n per occurrence (mean) or 1 (sum); a repeated row collects each share.
+    np.add.at(grad_Z, idx, grad_h / idx.size if mean else grad_h)
+    grad_W_out = np.zeros_like(W_out)
+    grad_W_out[out_rows] = grad_out_rows
+    return SubwordNSLossGrads(loss, grad_Z, grad_W_out)
+
+
+__all__ += ["SubwordNSLossGrads", "subword_hidden", "subword_score", "subword_ns_loss_and_grads"]
