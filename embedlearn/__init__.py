@@ -12,6 +12,8 @@ _EXPORTS = {
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
+    "Doc2Vec": "doc2vec",
+    "TaggedDocument": "doc2vec",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels")

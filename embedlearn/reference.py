@@ -1118,3 +1118,153 @@ def subword_ns_loss_and_grads(Z, W_out, rows, target, negatives, mean=True):
 
 
 __all__ += ["SubwordNSLossGrads", "subword_hidden", "subword_score", "subword_ns_loss_and_grads"]
+
+
+# =========================================================================== Doc2Vec
+# Appended for the Doc2Vec chapter (notebooks/06_doc2vec.ipynb): Paragraph Vector's two losses
+# (Le & Mikolov 2014) with exact gradients. ``D`` holds the document (paragraph) vectors, ``W`` the
+# word input vectors, ``W_out`` the output rows (``syn1neg``) or inner-node rows (``syn1``).
+class ParagraphLossGrads(NamedTuple):
+    r"""Result of :func:`pv_dm_loss_and_grads` / :func:`pv_dbow_loss_and_grads`: dense gradients."""
+
+    loss: float
+    D: np.ndarray
+    r""":math:`\partial E/\partial\mathbf D` (nonzero only in the document's rows)."""
+    W: np.ndarray | None
+    r""":math:`\partial E/\partial\mathbf W` (the context words' rows; None for PV-DBOW)."""
+    W_out: np.ndarray
+    r""":math:`\partial E/\partial\mathbf W_{out}` (the target and noise rows, or the path's nodes)."""
+
+
+def _output_loss_and_grads(h, W_out, target, negatives, code, point):
+    r"""NS (``negatives`` given) or HS (``code``/``point`` given) loss of ``target`` from ``h``."""
+    if (negatives is None) == (code is None or point is None):
+        raise ValueError("give negatives (negative sampling) or code and point (hierarchical "
+                         "softmax), not both")
+    if negatives is not None:
+        loss, grad_h, rows, grad_rows = ns_loss_and_grads(h, W_out, target, negatives)
+    else:
+        loss, grad_h, rows, grad_rows = hs_loss_and_grads(h, W_out, code, point)
+    grad_W_out = np.zeros_like(W_out)
+    grad_W_out[rows] = grad_rows
+    return loss, grad_h, grad_W_out
+
+
+def pv_dm_loss_and_grads(D, W, W_out, doc_rows, context, target, negatives=None, code=None,
+                         point=None, mean=True):
+    r"""PV-DM: the document rows and the context words' rows predict the center word.
+
+    .. math::
+        \mathbf h = \frac{1}{|\mathcal T|+C}\Big(\sum_{t\in\mathcal T}\mathbf d_t
+        + \sum_{c=1}^{C}\mathbf v_{w_c}\Big),\qquad
+        \frac{\partial E}{\partial\mathbf d_t} = \frac{\partial E}{\partial\mathbf v_{w_c}}
+        = \frac{EH}{|\mathcal T|+C}
+
+    with the mean (``mean=True``, gensim's ``dm_mean=1``) and :math:`EH` for the sum; :math:`E`
+    is the negative-sampling loss :func:`ns_loss_and_grads` or the hierarchical-softmax loss
+    :func:`hs_loss_and_grads` of the center word. This is the paper's model with the average
+    (Le & Mikolov 2014, section 2.2: "averaged or concatenated"); with no context words it is
+    PV-DBOW's loss of one word. A row listed twice collects two shares.
+
+    Notes
+    -----
+    The code's step (gensim's ``train_document_dm``, :func:`sgd_step_reference` with the document
+    and context rows as inputs) adds the whole :math:`-\eta\,EH` to every input row with the mean,
+    :math:`|\mathcal T|+C` times the exact gradient step, as CBOW does
+    (:func:`cbow_softmax_loss_and_grads`).
+
+    Parameters
+    ----------
+    D : ndarray, shape (n_docs, N)
+        Document vectors :math:`\mathbf d`.
+    W : ndarray, shape (V, N)
+        Word input vectors :math:`\mathbf v`.
+    W_out : ndarray
+        ``syn1neg`` (V, N) with ``negatives``, or ``syn1`` (V - 1, N) with ``code``/``point``.
+    doc_rows : sequence of int
+        The document's rows :math:`\mathcal T` (its tags), not empty.
+    context : sequence of int
+        The window's words :math:`w_1..w_C` (may be empty).
+    target : int
+        The center word.
+    negatives : sequence of int, optional
+    code, point : sequences, optional
+    mean : bool, default True
+
+    Returns
+    -------
+    ParagraphLossGrads
+    """
+    D = _matrix(D, "D")
+    W = _matrix(W, "W")
+    W_out = _matrix(W_out, "W_out")
+    if not D.shape[1] == W.shape[1] == W_out.shape[1]:
+        raise ValueError(f"D, W and W_out must have the same width, got {D.shape}, {W.shape}, "
+                         f"{W_out.shape}")
+    docs = _indices(doc_rows, D.shape[0], "doc_rows")
+    ctx = _indices(context, W.shape[0], "context", allow_empty=True)
+    n = docs.size + ctx.size
+    h = D[docs].sum(axis=0) + W[ctx].sum(axis=0)
+    if mean:
+        h = h / n
+    loss, grad_h, grad_W_out = _output_loss_and_grads(h, W_out, target, negatives, code, point)
+    share = grad_h / n if mean else grad_h
+    grad_D, grad_W = np.zeros_like(D), np.zeros_like(W)
+    np.add.at(grad_D, docs, share)
+    np.add.at(grad_W, ctx, share)
+    return ParagraphLossGrads(loss, grad_D, grad_W, grad_W_out)
+
+
+def pv_dbow_loss_and_grads(D, W_out, doc_row, words, negatives=None, codes=None, points=None):
+    r"""PV-DBOW: the document row alone predicts each of the document's words.
+
+    .. math::
+        E = \sum_{i=1}^{L} E_i(\mathbf d),\qquad
+        \frac{\partial E}{\partial\mathbf d} = \sum_{i=1}^{L} EH_i,
+
+    where :math:`E_i` is the negative-sampling (or hierarchical-softmax) loss of word :math:`w_i`
+    with :math:`\mathbf h = \mathbf d` (Le & Mikolov 2014, section 2.3): skip-gram with the
+    document in the place of the center word. Summed over the words it is also the objective that
+    inference minimises over a new :math:`\mathbf d` with ``W_out`` frozen.
+
+    Parameters
+    ----------
+    D : ndarray, shape (n_docs, N)
+    W_out : ndarray
+        ``syn1neg`` with ``negatives``, ``syn1`` with ``codes``/``points``.
+    doc_row : int
+    words : sequence of int
+        The words :math:`w_1..w_L` to predict.
+    negatives : sequence of sequences of int, optional
+        The noise words of each word.
+    codes, points : sequences of sequences, optional
+        The Huffman path of each word.
+
+    Returns
+    -------
+    ParagraphLossGrads
+        ``W`` is None (PV-DBOW has no word input rows).
+    """
+    D = _matrix(D, "D")
+    W_out = _matrix(W_out, "W_out")
+    d = _index(doc_row, D.shape[0], "doc_row")
+    words = _indices(words, W_out.shape[0] + (1 if codes is not None else 0), "words")
+    L = words.size
+    per_word = [None] * L
+    for name, value in (("negatives", negatives), ("codes", codes), ("points", points)):
+        if value is not None and len(value) != L:
+            raise ValueError(f"{name} must hold one entry per word ({L}), got {len(value)}")
+    loss, grad_d, grad_W_out = 0.0, np.zeros(D.shape[1], D.dtype), np.zeros_like(W_out)
+    for i, w in enumerate(words):
+        per_word[i] = _output_loss_and_grads(
+            D[d], W_out, int(w), None if negatives is None else negatives[i],
+            None if codes is None else codes[i], None if points is None else points[i])
+        loss += per_word[i][0]
+        grad_d = grad_d + per_word[i][1]
+        grad_W_out += per_word[i][2]
+    grad_D = np.zeros_like(D)
+    grad_D[d] = grad_d
+    return ParagraphLossGrads(loss, grad_D, None, grad_W_out)
+
+
+__all__ += ["ParagraphLossGrads", "pv_dm_loss_and_grads", "pv_dbow_loss_and_grads"]
