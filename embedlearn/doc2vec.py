@@ -25,7 +25,8 @@ import numpy as np
 from .errors import ModelFileError, VocabularyError
 from .keyedvectors import KeyedVectors
 from .training import SGDModel, run_jobs
-from .validation import ArraySpec, check_flag, check_learning_rate, check_positive
+from .validation import (ArraySpec, check_flag, check_learning_rate, check_nonnegative,
+                         check_positive)
 
 __all__ = ["Doc2Vec", "TaggedDocument", "DocVectors"]
 
@@ -546,7 +547,7 @@ class Doc2Vec(SGDModel):
             alpha_end, seed, compute_loss)
 
     # --- inference ----------------------------------------------------------------------------
-    def infer_vector(self, doc_words, alpha=None, min_alpha=None, epochs=None):
+    def infer_vector(self, doc_words, alpha=None, min_alpha=None, epochs=None, seed=None):
         """Infer the vector of a new document: SGD on a new row, every other weight frozen.
 
         Deterministic: the new row starts from, and its random stream is seeded by, the model's
@@ -562,6 +563,9 @@ class Doc2Vec(SGDModel):
             between, as gensim); default the model's ``alpha`` and ``min_alpha``.
         epochs : int, optional
             Default the model's ``epochs``.
+        seed : int, optional
+            Use this seed instead of the model's (not in gensim): to see how much an inferred
+            vector depends on its random start and negatives.
 
         Returns
         -------
@@ -579,10 +583,10 @@ class Doc2Vec(SGDModel):
                             f"{type(doc_words).__name__} (split it first, e.g. text.split())")
         if isinstance(doc_words, TaggedDocument):
             raise TypeError("infer_vector takes the words of a document: pass doc.words")
-        return self.infer_vectors([doc_words], alpha=alpha, min_alpha=min_alpha,
-                                  epochs=epochs)[0]
+        return self.infer_vectors([doc_words], alpha=alpha, min_alpha=min_alpha, epochs=epochs,
+                                  seed=seed)[0]
 
-    def infer_vectors(self, documents, alpha=None, min_alpha=None, epochs=None):
+    def infer_vectors(self, documents, alpha=None, min_alpha=None, epochs=None, seed=None):
         """:meth:`infer_vector` for many documents at once, on ``workers`` threads.
 
         Row ``i`` of the result equals ``infer_vector(documents[i], ...)`` bit for bit (each
@@ -591,7 +595,7 @@ class Doc2Vec(SGDModel):
         Parameters
         ----------
         documents : sequence of list of str
-        alpha, min_alpha, epochs : optional
+        alpha, min_alpha, epochs, seed : optional
             As :meth:`infer_vector`.
 
         Returns
@@ -609,7 +613,10 @@ class Doc2Vec(SGDModel):
         alpha = self.alpha if alpha is None else check_learning_rate("alpha", alpha)
         min_alpha = self.min_alpha if min_alpha is None else \
             check_learning_rate("min_alpha", min_alpha, allow_zero=True)
-        tokens, offsets, seeds = self._encode_for_inference(documents)
+        if seed is not None:
+            check_nonnegative("seed", seed, integer=True)
+        tokens, offsets, seeds = self._encode_for_inference(documents,
+                                                            self.seed if seed is None else seed)
         out = np.empty((len(offsets) - 1, self.vector_size), np.float32)
         unknown = int(np.count_nonzero(np.diff(offsets) == 0))
         if unknown:
@@ -634,7 +641,7 @@ class Doc2Vec(SGDModel):
         run_jobs(run, jobs, self.workers)
         return out
 
-    def _encode_for_inference(self, documents):
+    def _encode_for_inference(self, documents, seed):
         get = self.vocab.key_to_index.get
         ids, lengths, seeds = array("i"), [], []
         for d, words in enumerate(documents):
@@ -651,7 +658,7 @@ class Doc2Vec(SGDModel):
             n = len(ids)
             ids.extend(i for i in map(get, words) if i is not None)
             lengths.append(len(ids) - n)
-            seeds.append(inference_seed(self.seed, words))
+            seeds.append(inference_seed(seed, words))
         offsets = np.zeros(len(lengths) + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
         tokens = np.frombuffer(ids, np.int32).copy() if len(ids) else np.zeros(0, np.int32)
