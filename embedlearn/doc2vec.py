@@ -277,9 +277,11 @@ class Doc2Vec(SGDModel):
       an empty document, a string passed as the words, an unknown tag in ``dv[...]`` or in
       :meth:`train`. (gensim iterates a string's characters or ignores unknown tags.)
 
-    ``dm_concat=1`` (concatenated context vectors) is not implemented: it is much slower, its
-    authors' reproductions did not show a gain, and the DESIGN's single averaged-rows kernel does
-    not express it. ``corpus_file`` is not supported either (pass documents).
+    ``dm_concat=1`` (PV-DM with the document and window vectors concatenated) is not implemented:
+    its input layer is ``(1 + 2 * window) * vector_size`` wide over a padded fixed window, which
+    the one averaged-rows kernel (:func:`~embedlearn.kernels.sgd.sgd_step`) does not express, and
+    gensim's documentation calls it much larger and slower. ``corpus_file`` is not supported
+    either (gensim tags its lines by number; pass documents).
 
     Parameters
     ----------

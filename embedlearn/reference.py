@@ -1250,18 +1250,17 @@ def pv_dbow_loss_and_grads(D, W_out, doc_row, words, negatives=None, codes=None,
     d = _index(doc_row, D.shape[0], "doc_row")
     words = _indices(words, W_out.shape[0] + (1 if codes is not None else 0), "words")
     L = words.size
-    per_word = [None] * L
     for name, value in (("negatives", negatives), ("codes", codes), ("points", points)):
         if value is not None and len(value) != L:
             raise ValueError(f"{name} must hold one entry per word ({L}), got {len(value)}")
     loss, grad_d, grad_W_out = 0.0, np.zeros(D.shape[1], D.dtype), np.zeros_like(W_out)
     for i, w in enumerate(words):
-        per_word[i] = _output_loss_and_grads(
+        term, grad_h, grad_out = _output_loss_and_grads(
             D[d], W_out, int(w), None if negatives is None else negatives[i],
             None if codes is None else codes[i], None if points is None else points[i])
-        loss += per_word[i][0]
-        grad_d = grad_d + per_word[i][1]
-        grad_W_out += per_word[i][2]
+        loss += term
+        grad_d = grad_d + grad_h
+        grad_W_out += grad_out
     grad_D = np.zeros_like(D)
     grad_D[d] = grad_d
     return ParagraphLossGrads(loss, grad_D, None, grad_W_out)

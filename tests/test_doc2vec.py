@@ -274,6 +274,10 @@ def test_infer_vector_is_deterministic_and_independent_of_batching(trained):
     np.testing.assert_array_equal(batch, single)
     other = trained.infer_vector(docs[3], epochs=5)
     assert not np.array_equal(other, single[3])
+    np.testing.assert_array_equal(trained.infer_vector(docs[3], seed=trained.seed), single[3])
+    assert not np.array_equal(trained.infer_vector(docs[3], seed=trained.seed + 1), single[3])
+    with pytest.raises(ValueError, match="seed"):
+        trained.infer_vector(docs[3], seed=-1)
 
 
 def test_inferred_vector_finds_its_topic(trained):
