@@ -17,11 +17,18 @@ __all__ = ["CorrelationResult", "pearson", "spearman", "rankdata"]
 class CorrelationResult(NamedTuple):
     """A correlation coefficient and its two-sided p-value.
 
-    Unpacks and indexes like scipy's results: ``r, p = result`` or ``result[0]``.
+    Unpacks and indexes like scipy's results: ``r, p = result`` or ``result[0]``; the coefficient is
+    ``result.statistic`` or ``result.correlation``, the p-value ``result.pvalue``.
     """
 
     statistic: float
     pvalue: float
+
+    @property
+    def correlation(self) -> float:
+        """The coefficient again, under the name scipy's results also answer to (gensim users read
+        ``evaluate_word_pairs(...)[1].correlation``)."""
+        return self.statistic
 
 
 def _as_pair(x, y):
