@@ -134,15 +134,9 @@ class Word2Vec(SGDModel):
 
     def _grow_weights(self, old):
         V, N = len(self.vocab), self.vector_size
-        if hasattr(self.wv, "add_vectors"):
-            self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V))
-        else:  # TEMPORARY until KeyedVectors.add_vectors lands
-            kv = self.wv
-            kv._index_to_key.extend(self.vocab.index_to_key[old:])
-            kv._key_to_index.update({k: old + i for i, k in enumerate(self.vocab.index_to_key[old:])})
-            kv._counts = None
-            kv.vectors = np.vstack([self.syn0, self._new_rows(old, V)])
-        self.wv.counts = self.vocab.counts
+        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                            extras={"count": self.vocab.counts[old:]})
+        self.wv.counts = self.vocab.counts  # old words' counts grew too
         self.syn0 = self.wv.vectors
         if self.negative:
             self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, N), np.float32)])
