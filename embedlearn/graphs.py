@@ -822,7 +822,10 @@ class WLDocuments:
 
         c = self.corpus
         data = np.ones(len(c.tokens), np.float64)
-        bag = csr_matrix((data, c.tokens, c.offsets), shape=(c.n_sentences, self.n_words))
+        # copy=True: scipy would otherwise adopt the corpus arrays and sum_duplicates() would
+        # sort the documents in place.
+        bag = csr_matrix((data, c.tokens, c.offsets), shape=(c.n_sentences, self.n_words),
+                         copy=True)
         bag.sum_duplicates()
         return bag
 

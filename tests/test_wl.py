@@ -105,6 +105,19 @@ def test_path_graph_exact_and_no_self_loops():
     assert docs.word_offsets.tolist() == [0, 2, 4]
     bag = docs.bags().toarray()
     assert bag.tolist() == [[2, 1, 2, 1]]
+    # bags() leaves the documents as they are (scipy must not sort them in place).
+    assert docs.corpus.sentence(0).tolist() == [0, 1, 0, 2, 3, 2]
+
+
+def test_bags_count_labels_and_keep_documents():
+    docs = weisfeiler_lehman(_random_graphs(8, labelled=True), 2, node_label="label")
+    tokens = docs.corpus.tokens.copy()
+    first = docs.bags()
+    assert np.array_equal(docs.corpus.tokens, tokens)
+    assert (first != docs.bags()).nnz == 0
+    for g in range(docs.corpus.n_sentences):
+        counts = np.bincount(docs.corpus.sentence(g), minlength=docs.n_words)
+        assert np.array_equal(first[g].toarray().ravel(), counts)
 
 
 def test_bad_input():
