@@ -114,3 +114,435 @@ def spearman(x, y) -> CorrelationResult:
     x, y = _as_pair(x, y)
     r = _pearson_r(rankdata(x), rankdata(y))
     return CorrelationResult(r, _two_sided_pvalue(r, len(x)))
+
+
+# =============================================================================================
+# Node and graph tasks
+# =============================================================================================
+# Protocols of the graph-embedding papers, on plain arrays (row i of ``embeddings`` is node i, or
+# graph i). They need scikit-learn (the ``book`` extra), imported only when called.
+
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+from .training import check_positive as _check_positive  # noqa: E402
+
+__all__ += ["NodeClassificationResult", "node_classification", "GraphClassificationResult",
+            "graph_classification", "LinkSplit", "link_prediction_split", "link_prediction_auc"]
+
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as err:  # pragma: no cover - sklearn is in the book extra
+        raise ImportError("node and graph evaluation needs scikit-learn "
+                          "(pip install 'embedlearn[book]')") from err
+
+
+def _check_features(name, X, n=None, allow_sparse=False):
+    from scipy import sparse
+
+    if allow_sparse and sparse.issparse(X):
+        X = sparse.csr_matrix(X, dtype=np.float64)
+        values = X.data
+    else:
+        X = np.asarray(X)
+        if X.dtype.kind not in "iuf":
+            raise TypeError(f"{name} must be a real numeric array, got dtype {X.dtype}")
+        X = X.astype(np.float64)
+        values = X
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {X.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} contains NaN or inf")
+    if n is not None and X.shape[0] != n:
+        raise ValueError(f"{name} has {X.shape[0]} rows but there are {n} labels")
+    return X
+
+
+def _check_fraction(name, value):
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0 < value < 1:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _check_count(name, value, minimum):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@_dataclass
+class NodeClassificationResult:
+    """Micro- and Macro-F1 of node classification for each labelled fraction and repeat.
+
+    Attributes
+    ----------
+    train_fractions : numpy.ndarray, shape (F,)
+    micro_f1, macro_f1 : numpy.ndarray, shape (F, repeats)
+    multilabel : bool
+    """
+
+    train_fractions: np.ndarray
+    micro_f1: np.ndarray
+    macro_f1: np.ndarray
+    multilabel: bool
+
+    def summary(self) -> list:
+        """Rows ``(fraction, micro mean, micro sd, macro mean, macro sd)`` (sd over repeats)."""
+        return [(float(f), float(mi.mean()), float(mi.std()), float(ma.mean()), float(ma.std()))
+                for f, mi, ma in zip(self.train_fractions, self.micro_f1, self.macro_f1)]
+
+    def table(self) -> str:
+        """The summary as a Markdown table."""
+        lines = ["| labelled | Micro-F1 | Macro-F1 |", "|---:|---:|---:|"]
+        for f, mi, mis, ma, mas in self.summary():
+            lines.append(f"| {f:.0%} | {mi:.3f} ± {mis:.3f} | {ma:.3f} ± {mas:.3f} |")
+        return "\n".join(lines)
+
+
+def node_classification(embeddings, labels, train_fractions=(0.1, 0.5, 0.9), repeats=10,
+                        seed=1, C=1.0, max_iter=1000):
+    """Node classification by one-vs-rest logistic regression, DeepWalk's protocol.
+
+    For each fraction ``f`` and each repeat, a random ``f`` of the nodes (a fresh permutation
+    per repeat, from ``seed``) trains one L2 logistic regression per class on the embeddings;
+    the rest are predicted. With multi-label ``labels`` (BlogCatalog), each test node is given
+    its ``k`` highest-scoring classes, ``k`` being its true number of labels (Perozzi et al. 2014,
+    as in their ``scoring.py``; it assumes ``k`` known, which is the published protocol). With one
+    label per node (Cora), the highest one-vs-rest score wins.
+
+    Parameters
+    ----------
+    embeddings : array_like, shape (n, d)
+        Row ``i`` is node ``i``.
+    labels : array_like, shape (n,) of class ids, or (n, k) of 0/1 (multi-label)
+    train_fractions : sequence of float in (0, 1), default (0.1, 0.5, 0.9)
+    repeats : int, default 10
+        Random splits per fraction.
+    seed : int, default 1
+    C : float, default 1.0
+        Inverse regularisation strength of the logistic regression (scikit-learn's default).
+    max_iter : int, default 1000
+
+    Returns
+    -------
+    NodeClassificationResult
+        Micro-F1 (pooled over all decisions) and Macro-F1 (mean over classes; a class absent
+        from a test split and never predicted scores 0, scikit-learn's ``zero_division=0``).
+    """
+    _sklearn()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+
+    Y = np.asarray(labels)
+    if Y.ndim not in (1, 2) or len(Y) == 0:
+        raise ValueError(f"labels must be (n,) class ids or (n, k) 0/1, got shape {Y.shape}")
+    X = _check_features("embeddings", embeddings, len(Y))
+    multilabel = Y.ndim == 2
+    if multilabel:
+        if not np.isin(Y, (0, 1)).all():
+            raise ValueError("multi-label labels must be 0/1 (or bool)")
+        Y = Y.astype(bool)
+        if not Y.any(axis=1).all():
+            raise ValueError(f"{int((~Y.any(axis=1)).sum())} nodes have no label; drop them first")
+    elif Y.dtype.kind not in "iub":
+        raise TypeError(f"single-label labels must be integer class ids, got dtype {Y.dtype}")
+    fractions = np.array([_check_fraction("train_fractions", f) for f in train_fractions])
+    if len(fractions) == 0:
+        raise ValueError("train_fractions is empty")
+    repeats = _check_count("repeats", repeats, 1)
+    _check_positive("C", C)
+    n = len(Y)
+    if multilabel:
+        indicator = Y
+    else:
+        classes = np.unique(Y)
+        indicator = Y[:, None] == classes[None, :]
+    rng = np.random.default_rng(seed)
+    micro = np.zeros((len(fractions), repeats))
+    macro = np.zeros((len(fractions), repeats))
+    for r in range(repeats):
+        order = rng.permutation(n)
+        for i, f in enumerate(fractions):
+            n_train = int(round(f * n))
+            if not 0 < n_train < n:
+                raise ValueError(f"train fraction {f} leaves an empty training or test set "
+                                 f"({n} nodes)")
+            train, test = order[:n_train], order[n_train:]
+            # One-vs-rest: one binary logistic regression per class seen both ways in training;
+            # a class only positive outranks every other, a class never positive never wins.
+            scores = np.full((len(test), indicator.shape[1]), -np.inf)
+            for c in range(indicator.shape[1]):
+                y_c = indicator[train, c]
+                if y_c.all():
+                    scores[:, c] = np.inf
+                elif y_c.any():
+                    clf = LogisticRegression(C=C, max_iter=max_iter).fit(X[train], y_c)
+                    scores[:, c] = clf.decision_function(X[test])
+            if multilabel:
+                k = Y[test].sum(axis=1)
+                rank = np.argsort(-scores, axis=1, kind="stable")
+                pred = np.zeros_like(Y[test])
+                pred[np.repeat(np.arange(len(test)), k),
+                     rank[np.arange(rank.shape[1]) < k[:, None]]] = True
+                truth, names = Y[test], None
+            else:
+                pred = classes[np.argmax(scores, axis=1)]
+                truth, names = Y[test], classes
+            micro[i, r] = f1_score(truth, pred, average="micro", labels=names, zero_division=0)
+            macro[i, r] = f1_score(truth, pred, average="macro", labels=names, zero_division=0)
+    return NodeClassificationResult(fractions, micro, macro, multilabel)
+
+
+@_dataclass
+class GraphClassificationResult:
+    """Accuracy of graph classification in each outer fold.
+
+    Attributes
+    ----------
+    accuracies : numpy.ndarray, shape (folds,)
+    chosen_C : numpy.ndarray, shape (folds,)
+        The ``C`` picked by the inner cross-validation of each fold.
+    """
+
+    accuracies: np.ndarray
+    chosen_C: np.ndarray
+
+    @property
+    def mean(self) -> float:
+        """Mean accuracy over the folds."""
+        return float(self.accuracies.mean())
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of the fold accuracies (``ddof=0``, as graph-kernel papers)."""
+        return float(self.accuracies.std())
+
+    def __str__(self):
+        return f"{100 * self.mean:.1f} ± {100 * self.sd:.1f}% ({len(self.accuracies)} folds)"
+
+
+def graph_classification(features, labels, folds=10, classifier="svm",
+                         Cs=(1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0), inner_folds=5,
+                         seed=1):
+    """Graph classification accuracy by stratified k-fold CV, ``C`` chosen by an inner CV.
+
+    Parameters
+    ----------
+    features : array_like or scipy.sparse matrix, shape (n_graphs, d)
+        Graph embeddings, or bags of WL labels (:meth:`embedlearn.graphs.WLDocuments.bags`).
+    labels : array_like, shape (n_graphs,)
+        One class per graph.
+    folds : int, default 10
+        Outer folds (stratified, shuffled with ``seed``).
+    classifier : {"svm", "logreg"}, default "svm"
+        ``LinearSVC`` (Graph2Vec's evaluation) or L2 ``LogisticRegression`` (liblinear).
+        Features are used as given: scale them first if their ranges differ widely.
+    Cs : sequence of float
+        Grid for ``C``, searched by ``inner_folds``-fold stratified CV on each training part only.
+    inner_folds : int, default 5
+    seed : int, default 1
+
+    Returns
+    -------
+    GraphClassificationResult
+        Fold accuracies (report ``mean ± sd`` over folds) and the chosen ``C`` per fold.
+    """
+    _sklearn()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) == 0:
+        raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
+    X = _check_features("features", features, len(y), allow_sparse=True)
+    folds = _check_count("folds", folds, 2)
+    inner_folds = _check_count("inner_folds", inner_folds, 2)
+    if classifier not in ("svm", "logreg"):
+        raise ValueError(f"classifier must be 'svm' or 'logreg', got {classifier!r}")
+    Cs = [float(c) for c in Cs]
+    if not Cs:
+        raise ValueError("Cs is empty")
+    for c in Cs:
+        _check_positive("Cs", c)
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError("labels hold a single class")
+    if counts.min() < folds:
+        raise ValueError(f"the smallest class has {counts.min()} graphs, fewer than folds={folds}")
+    if classifier == "svm":
+        make = LinearSVC(dual="auto", max_iter=20000)
+    else:
+        # liblinear: lbfgs needs minutes on raw WL counts at large C, liblinear a second.
+        make = LogisticRegression(solver="liblinear", max_iter=5000)
+    outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    accuracies, chosen = [], []
+    for train, test in outer.split(np.zeros(len(y)), y):
+        inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
+        search = GridSearchCV(make, {"C": Cs}, cv=inner, scoring="accuracy")
+        search.fit(X[train], y[train])
+        accuracies.append(float(np.mean(search.predict(X[test]) == y[test])))
+        chosen.append(search.best_params_["C"])
+    return GraphClassificationResult(np.array(accuracies), np.array(chosen))
+
+
+@_dataclass
+class LinkSplit:
+    """A link-prediction split: a residual graph and labelled node pairs.
+
+    Attributes
+    ----------
+    residual : embedlearn.graphs.Graph
+        The graph without the removed edges (same nodes, same ids); learn embeddings on it.
+    pairs : numpy.ndarray of int64, shape (2k, 2)
+        The ``k`` removed edges (label 1) then ``k`` node pairs that are not edges of the full
+        graph (label 0), node ids.
+    labels : numpy.ndarray of int8, shape (2k,)
+    """
+
+    residual: object
+    pairs: np.ndarray
+    labels: np.ndarray
+
+
+def link_prediction_split(graph, remove_fraction=0.5, seed=1):
+    """Remove edges for link prediction, keeping the residual graph connected (node2vec's setup).
+
+    A random spanning forest of the graph is kept (Kruskal on random edge weights), so every
+    connected component stays connected; ``remove_fraction`` of all edges are then removed at
+    random from the other edges. As many negative pairs (distinct, ``u != v``, not edges of the
+    full graph) are drawn uniformly.
+
+    Parameters
+    ----------
+    graph : embedlearn.graphs.Graph or networkx graph
+        Undirected (link prediction of directed edges is not handled).
+    remove_fraction : float in (0, 1), default 0.5
+    seed : int, default 1
+
+    Returns
+    -------
+    LinkSplit
+
+    Raises
+    ------
+    ValueError
+        If the graph is directed, or more edges are asked for than can be removed without
+        disconnecting it.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    from .graphs import Graph, _as_graph
+
+    graph = _as_graph(graph)
+    if graph.directed:
+        raise ValueError("link_prediction_split handles undirected graphs only")
+    remove_fraction = _check_fraction("remove_fraction", remove_fraction)
+    rng = np.random.default_rng(seed)
+    src, dst, w = graph.edges()
+    off = src != dst  # self-loops are never removed nor predicted
+    n, m = graph.n_nodes, len(src)
+    # Random positive weights: the minimum spanning forest is a uniformly shuffled Kruskal forest.
+    rand = rng.random(m) + 1.0
+    tree = minimum_spanning_tree(coo_matrix((rand[off], (src[off], dst[off])), shape=(n, n)))
+    tree = tree.tocoo()
+    tree_keys = np.minimum(tree.row, tree.col).astype(np.int64) * n + \
+        np.maximum(tree.row, tree.col)
+    keys = src * n + dst
+    removable = np.flatnonzero(off & ~np.isin(keys, tree_keys))
+    k = int(round(remove_fraction * int(off.sum())))
+    if k == 0:
+        raise ValueError(f"remove_fraction={remove_fraction} removes no edge of {m}")
+    if k > len(removable):
+        raise ValueError(f"only {len(removable)} of {m} edges can be removed without "
+                         f"disconnecting the graph; remove_fraction={remove_fraction} asks {k}")
+    removed = rng.choice(removable, size=k, replace=False)
+    keep = np.ones(m, bool)
+    keep[removed] = False
+    residual = Graph.from_edges(src[keep], dst[keep], None if w is None else w[keep],
+                                nodes=graph.nodes, n_nodes=n)
+    # Negatives: uniform pairs u < v that are not edges, drawn in rounds until k are found.
+    all_keys = np.sort(keys)
+    found = np.zeros(0, np.int64)
+    if k > n * (n - 1) // 2 - int(off.sum()):
+        raise ValueError("the graph has fewer non-edges than removed edges")
+    while len(found) < k:
+        u = rng.integers(0, n, 2 * k)
+        v = rng.integers(0, n, 2 * k)
+        cand = np.minimum(u, v) * n + np.maximum(u, v)
+        cand = cand[(u != v)]
+        pos = np.searchsorted(all_keys, cand).clip(max=len(all_keys) - 1)
+        cand = cand[all_keys[pos] != cand]
+        # keep first occurrences, in draw order, without repeats of earlier rounds
+        _, first = np.unique(cand, return_index=True)
+        cand = cand[np.sort(first)]
+        cand = cand[~np.isin(cand, found)]
+        found = np.concatenate((found, cand[:k - len(found)]))
+    positives = np.stack((src[removed], dst[removed]), axis=1)
+    negatives = np.stack((found // n, found % n), axis=1)
+    pairs = np.concatenate((positives, negatives)).astype(np.int64)
+    labels = np.concatenate((np.ones(k, np.int8), np.zeros(k, np.int8)))
+    return LinkSplit(residual, pairs, labels)
+
+
+_EDGE_OPERATORS = {
+    "hadamard": lambda a, b: a * b,
+    "average": lambda a, b: (a + b) / 2,
+    "l1": lambda a, b: np.abs(a - b),
+    "l2": lambda a, b: (a - b) ** 2,
+}
+
+
+def link_prediction_auc(embeddings, pairs, labels, operator="hadamard", train_fraction=0.5,
+                        seed=1, C=1.0):
+    """ROC AUC of link prediction from node embeddings (node2vec's edge features).
+
+    Each pair ``(u, v)`` becomes ``operator(e_u, e_v)`` (Hadamard product by default; node2vec
+    also uses average, weighted L1 and L2). A stratified random ``train_fraction`` of the pairs
+    trains an L2 logistic regression; the AUC is measured on the other pairs.
+
+    Parameters
+    ----------
+    embeddings : array_like, shape (n, d)
+        Node embeddings learned on the residual graph (row ``i`` = node ``i``).
+    pairs : array_like of int, shape (k, 2)
+    labels : array_like of 0/1, shape (k,)
+    operator : {"hadamard", "average", "l1", "l2"}, default "hadamard"
+    train_fraction : float in (0, 1), default 0.5
+    seed : int, default 1
+    C : float, default 1.0
+
+    Returns
+    -------
+    float
+        Area under the ROC curve on the held-out pairs.
+    """
+    _sklearn()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    E = _check_features("embeddings", embeddings)
+    pairs = np.asarray(pairs)
+    y = np.asarray(labels)
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.dtype.kind not in "iu":
+        raise ValueError(f"pairs must be an integer array of shape (k, 2), got {pairs.shape} "
+                         f"{pairs.dtype}")
+    if y.shape != (len(pairs),):
+        raise ValueError(f"{len(pairs)} pairs but labels have shape {y.shape}")
+    if len(pairs) and (pairs.min() < 0 or pairs.max() >= len(E)):
+        raise ValueError(f"pair node ids must lie in [0, {len(E)})")
+    if not np.isin(y, (0, 1)).all() or len(np.unique(y)) < 2:
+        raise ValueError("labels must be 0/1 with both classes present")
+    if operator not in _EDGE_OPERATORS:
+        raise ValueError(f"operator must be one of {sorted(_EDGE_OPERATORS)}, got {operator!r}")
+    train_fraction = _check_fraction("train_fraction", train_fraction)
+    _check_positive("C", C)
+    X = _EDGE_OPERATORS[operator](E[pairs[:, 0]], E[pairs[:, 1]])
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, train_size=train_fraction, stratify=y, random_state=seed)
+    clf = LogisticRegression(C=C, max_iter=1000).fit(X_train, y_train)
+    return float(roc_auc_score(y_test, clf.decision_function(X_test)))
