@@ -12,9 +12,11 @@ _EXPORTS = {
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
+    "Graph": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
-            "reference", "ppmi", "training", "kernels")
+            "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
+            "fasttext_format")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 
