@@ -73,12 +73,16 @@ def _store(path):
     run["stored"] = False
     if not complete:
         return
+    import copy
+
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    # The notebook as the build will read it, with nbval's outputs in place.
-    nb = nbformat.read(path, as_version=4)
+    # The notebook exactly as nbval read and executed it (not the file now on disk, which may
+    # have been edited during the run), with nbval's outputs in place. The cache keys it by
+    # this code, so an edited file no longer matches it and is executed by the build.
+    nb = copy.deepcopy(parent.nb)
     for count, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
         outputs = [nbformat.from_dict(dict(out)) for out in run["cells"][count - 1]]
         for out in outputs:
