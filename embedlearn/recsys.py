@@ -7,7 +7,8 @@ Everything around an item-embedding model that does not train it:
   bad-input rules of the Item2Vec issue: a string is not a set, unhashable items are an error,
   repeats inside a set are dropped, sets with fewer than 2 items are skipped and counted.
 * **Protocol.** :func:`movielens_sequences` reads MovieLens into per-user item lists in time
-  order; :func:`leave_last_out` holds out each user's last item.
+  order; :func:`leave_last_out` holds out each user's last item; :func:`cold_start_split` does
+  so with one fold of items stripped of all interactions.
 * **Recommenders.** :class:`PopularityRecommender` (most-interacted items) and
   :class:`VectorRecommender` (cosine k-nearest items to the mean of the history's unit vectors,
   from any ``KeyedVectors``), both vectorised over users and scored by
@@ -29,8 +30,9 @@ from .corpus import Corpus
 from .evaluation import _check_k, _id_array, top_k
 
 __all__ = ["SetScan", "scan_sets", "movielens_sequences", "LeaveLastOut", "leave_last_out",
-           "PopularityRecommender", "VectorRecommender", "title_words", "ContentFeatures",
-           "content_features", "ContentMap", "fit_content_map", "fuse", "fusion_weights"]
+           "ColdStartSplit", "cold_start_split", "PopularityRecommender", "VectorRecommender",
+           "title_words", "ContentFeatures", "content_features", "ContentMap", "fit_content_map",
+           "fuse", "fusion_weights"]
 
 #: Users scored per block by the recommenders (bounds the (users, items) score matrix).
 _USER_BLOCK = 256
@@ -251,6 +253,70 @@ def leave_last_out(sequences, min_length=2):
     return LeaveLastOut(train_sets, users, histories, heldout)
 
 
+class ColdStartSplit(NamedTuple):
+    """Result of :func:`cold_start_split`."""
+
+    train_sets: list
+    r"""Every user's training items without the cold items (leave-last-out training sets)."""
+    cold_items: list
+    r"""The items of this fold: no interaction with them is in ``train_sets``."""
+    users: list
+    r"""Users whose held-out (last) item is cold and who have a warm history."""
+    histories: list
+    r"""Their histories (warm items only)."""
+    heldout: list
+    r"""Their held-out cold item."""
+
+
+def cold_start_split(sequences, n_folds=5, fold=0, seed=0):
+    """Leave-last-out where the held-out items of one fold of items have no interaction at all.
+
+    Items are dealt into ``n_folds`` folds by a seeded permutation; the items of fold ``fold``
+    are *cold*: every interaction with them is removed from the training sets, as for items added
+    to the catalogue after training. The evaluated users are those whose held-out last item is
+    cold; their histories keep their warm items. Running every fold evaluates every user once.
+
+    A recommender for these users ranks the cold items only (the new arrivals), with vectors it
+    can compute without interactions, e.g. ``fit_content_map(...).predict(...)``. The matching
+    popularity baseline is ``PopularityRecommender`` over the *full* sequences restricted to the
+    cold items: an oracle (real cold start has no counts yet), hence a demanding bar.
+
+    Parameters
+    ----------
+    sequences : mapping of user to sequence, or sequence of sequences
+        As for :func:`leave_last_out`.
+    n_folds : int, default 5
+    fold : int, default 0
+        Which fold is cold, ``0 <= fold < n_folds``.
+    seed : int, default 0
+
+    Returns
+    -------
+    ColdStartSplit
+    """
+    if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
+        raise ValueError(f"n_folds must be an integer >= 2, got {n_folds!r}")
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < n_folds:
+        raise ValueError(f"fold must be an integer in [0, {n_folds}), got {fold!r}")
+    split = leave_last_out(sequences)
+    # Every item once, in first-seen order (training items, then items seen only as held out).
+    items = list(dict.fromkeys([i for seq in split.train_sets for i in seq] + list(split.heldout)))
+    order = np.random.default_rng(seed).permutation(len(items))
+    cold = [items[j] for j in order[fold::n_folds]]
+    is_cold = set(cold)
+    train_sets = [[i for i in seq if i not in is_cold] for seq in split.train_sets]
+    users, histories, heldout = [], [], []
+    for user, history, item in zip(split.users, split.histories, split.heldout):
+        warm = [i for i in history if i not in is_cold]
+        if item in is_cold and warm:
+            users.append(user)
+            histories.append(warm)
+            heldout.append(item)
+    if not users:
+        raise ValueError("no evaluated user has a cold held-out item and a warm history")
+    return ColdStartSplit(train_sets, cold, users, histories, heldout)
+
+
 # --------------------------------------------------------------------------------- recommenders
 class _Recommender:
     """Shared by both recommenders: item keys, history encoding, blocked top-k with exclusions."""
@@ -291,7 +357,7 @@ class _Recommender:
     def _scores(self, rows):  # pragma: no cover - defined by each recommender
         raise NotImplementedError
 
-    def recommend(self, histories, k=10, exclude_seen=True, unknown="raise"):
+    def recommend(self, histories, k=10, exclude_seen=True, unknown="raise", candidates=None):
         """Top-``k`` items for each history, best first.
 
         Parameters
@@ -305,6 +371,8 @@ class _Recommender:
             What to do with a history item the recommender does not know: raise ``KeyError``, or
             leave it out (it can then not be excluded either, but an unknown item is never a
             candidate anyway).
+        candidates : sequence of items, optional
+            Recommend only among these (e.g. the new arrivals of a cold start); all by default.
 
         Returns
         -------
@@ -324,10 +392,17 @@ class _Recommender:
             raise ValueError(f"unknown must be 'raise' or 'ignore', got {unknown!r}")
         rows = self._encode(histories, unknown)
         keys = _id_array(self._keys)
+        barred = None
+        if candidates is not None:
+            allowed = self._encode([candidates], "raise")[0]
+            barred = np.ones(len(self._keys), bool)
+            barred[allowed] = False
         out = []
         for start in range(0, len(rows), _USER_BLOCK):
             block = rows[start:start + _USER_BLOCK]
             scores = self._scores(block)
+            if barred is not None:
+                scores = np.where(barred, -np.inf, scores)
             try:
                 out.append(top_k(scores, k, exclude=block if exclude_seen else None))
             except ValueError as err:
@@ -423,6 +498,7 @@ class VectorRecommender(_Recommender):
 
 # --------------------------------------------------------------------------------- content
 _YEAR = re.compile(r"\s*\(\d{4}\)\s*$")
+_YEAR_VALUE = re.compile(r"\((\d{4})\)\s*$")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -440,7 +516,7 @@ class ContentFeatures(NamedTuple):
     """Result of :func:`content_features`."""
 
     matrix: np.ndarray
-    r"""float32 (n_items, F): genre one-hots, then the title-word block."""
+    r"""float32 (n_items, F): genre one-hots, decade one-hots (if asked), the title block."""
     items: list
     r"""The item of each row."""
     columns: list
@@ -449,7 +525,7 @@ class ContentFeatures(NamedTuple):
     r"""Share of items with at least one title word that has a vector (1.0 without vectors)."""
 
 
-def content_features(items, titles, genres, word_vectors=None, genre_names=None):
+def content_features(items, titles, genres, word_vectors=None, genre_names=None, decades=False):
     """Content vectors of items: genre one-hots and the mean of their title words' vectors.
 
     Parameters
@@ -467,6 +543,9 @@ def content_features(items, titles, genres, word_vectors=None, genre_names=None)
     genre_names : sequence of str, optional
         The genre columns, in order (default: every genre of these items, sorted). A genre not
         listed is ignored.
+    decades : bool, default False
+        Also one-hot the decade of the year that ends a MovieLens title (``"... (1995)"`` ->
+        ``"decade:1990"``), between the genre and title blocks; a title without a year gets none.
 
     Returns
     -------
@@ -493,6 +572,16 @@ def content_features(items, titles, genres, word_vectors=None, genre_names=None)
             if c is not None:
                 G[r, c] = 1.0
     columns = [f"genre:{g}" for g in genre_names]
+    if decades:
+        found = [_YEAR_VALUE.search(titles[i]) for i in items]
+        decade = [int(m.group(1)) // 10 * 10 if m else None for m in found]
+        names = sorted({d for d in decade if d is not None})
+        D = np.zeros((len(items), len(names)), np.float32)
+        for r, d in enumerate(decade):
+            if d is not None:
+                D[r, names.index(d)] = 1.0
+        G = np.hstack([G, D])
+        columns += [f"decade:{d}" for d in names]
     if word_vectors is None:
         return ContentFeatures(G, items, columns, 1.0)
     dim = int(word_vectors.vector_size)

@@ -8,9 +8,9 @@ from embedlearn.datasets import Ratings
 from embedlearn.evaluation import (hit_rate_at_k, mrr, ndcg_at_k, ranking_metrics, recall_at_k,
                                    top_k)
 from embedlearn.keyedvectors import KeyedVectors
-from embedlearn.recsys import (PopularityRecommender, VectorRecommender, content_features,
-                               fit_content_map, fuse, fusion_weights, leave_last_out,
-                               movielens_sequences, scan_sets, title_words)
+from embedlearn.recsys import (PopularityRecommender, VectorRecommender, cold_start_split,
+                               content_features, fit_content_map, fuse, fusion_weights,
+                               leave_last_out, movielens_sequences, scan_sets, title_words)
 
 # --- ranking metrics ----------------------------------------------------------------------------
 REC = [[5, 3, 9], [1, 2, 4], [7, 8, 6]]
@@ -143,6 +143,28 @@ def test_leave_last_out():
         leave_last_out([[1], [2]])
 
 
+def test_cold_start_split_removes_every_interaction_with_cold_items():
+    rng = np.random.default_rng(3)
+    seqs = {u: rng.choice(40, rng.integers(2, 12), replace=False).tolist() for u in range(60)}
+    full = leave_last_out(seqs)
+    seen_users, all_cold = [], []
+    for fold in range(4):
+        cs = cold_start_split(seqs, n_folds=4, fold=fold, seed=7)
+        cold = set(cs.cold_items)
+        all_cold += cs.cold_items
+        assert not cold & {i for s in cs.train_sets for i in s}
+        assert all(h in cold for h in cs.heldout)
+        assert all(h and not cold & set(h) for h in cs.histories)
+        for user, history, item in zip(cs.users, cs.histories, cs.heldout):
+            u = full.users.index(user)
+            assert item == full.heldout[u] and history == [i for i in full.histories[u] if i not in cold]
+        seen_users += cs.users
+    assert sorted(all_cold) == sorted({i for s in seqs.values() for i in s})  # folds partition items
+    assert len(seen_users) == len(set(seen_users))  # each user evaluated in at most one fold
+    with pytest.raises(ValueError, match="fold"):
+        cold_start_split(seqs, n_folds=4, fold=4)
+
+
 def test_movielens_100k_protocol():
     seqs = movielens_sequences("ml-100k")
     assert len(seqs) == 942 and sum(map(len, seqs.values())) == 55_375  # ratings >= 4
@@ -161,6 +183,10 @@ def test_popularity_recommender():
     np.testing.assert_array_equal(pop.recommend([["x"], ["b", "a"]], 3, unknown="ignore"),
                                   [["b", "c", "a"], ["c", "d", "e"]])
     np.testing.assert_array_equal(pop.recommend([["b"]], 2, exclude_seen=False), [["b", "c"]])
+    np.testing.assert_array_equal(pop.recommend([["b"], ["e"]], 2, candidates=["e", "d", "b"]),
+                                  [["d", "e"], ["b", "d"]])
+    with pytest.raises(ValueError, match="fewer than k=2"):
+        pop.recommend([["e"]], 2, candidates=["e", "d"])
     with pytest.raises(KeyError, match="'x'"):
         pop.recommend([["x"]], 2)
     with pytest.raises(ValueError, match="fewer than k=5"):
@@ -226,6 +252,10 @@ def test_content_features():
     # Mean of unit word vectors; "zzz" has no vector: zeros.
     np.testing.assert_allclose(full.matrix, [[1, 0.5, 0.5], [1, 0, -1], [0, 0, 0]])
     assert full.title_coverage == pytest.approx(2 / 3)
+    with_decades = content_features([1, 2, 3], titles, genres, decades=True)
+    assert with_decades.columns == ["genre:Comedy", "genre:Drama", "decade:1970", "decade:1990",
+                                    "decade:2000"]
+    np.testing.assert_array_equal(with_decades.matrix[:, 2:], [[1, 0, 0], [0, 0, 1], [0, 1, 0]])
     with pytest.raises(KeyError, match="item 4"):
         content_features([4], titles, genres)
 
