@@ -394,6 +394,9 @@ class _Recommender:
         keys = _id_array(self._keys)
         barred = None
         if candidates is not None:
+            unknown_candidates = [c for c in candidates if c not in self._key_to_index]
+            if unknown_candidates:
+                raise KeyError(f"candidate item {unknown_candidates[0]!r} is not a known item")
             allowed = self._encode([candidates], "raise")[0]
             barred = np.ones(len(self._keys), bool)
             barred[allowed] = False

@@ -1,9 +1,10 @@
 """Set-context SGNS (Item2Vec): every other item of the same set is a context, order ignored.
 
 Barkan & Koenigstein (2016) train skip-gram with negative sampling where the context of an item is
-the whole set it belongs to (a basket, a user's liked movies). gensim users get this with a window
-as long as the longest set over shuffled lists; that visits pairs at random and, with gensim's
-default ``shrink_windows=True``, skips some of them. This kernel walks the pairs of each set
+the whole set it belongs to (a basket, a user's liked movies). gensim users approximate this with a
+window as long as the longest set (often over shuffled lists); with gensim's default
+``shrink_windows=True`` each position draws a smaller window, which skips far pairs of long sets
+(14% of the pairs of MovieLens 100K's liked-movie sets). This kernel walks the pairs of each set
 directly and hands every pair to the one engine step, :func:`embedlearn.kernels.sgd.sgd_step`.
 
 Roles are skip-gram's in word2vec.c and gensim (``train_batch_sg``): for the item at position
