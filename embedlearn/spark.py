@@ -234,9 +234,7 @@ def train_word2vec(sentences, session=None, vector_size=100, window=5, min_count
     if not step_size > 0:
         raise ValueError(f"step_size must be > 0, got {step_size!r}")
     sentences = _check_sentences(sentences)
-    vocab = Vocabulary.build(sentences, min_count=min_count)
-    if len(vocab) == 0:
-        raise ValueError(f"no word occurs min_count={min_count} times: the vocabulary is empty")
+    vocab = Vocabulary.build(sentences, min_count=min_count)  # raises if no word reaches min_count
     if session is None:
         session = local_session()
     from pyspark.ml.feature import Word2Vec as SparkW2V
