@@ -270,3 +270,21 @@ def test_faiss_threads_restores_the_setting():
     with faiss_threads(1):
         assert faiss.omp_get_max_threads() == 1
     assert faiss.omp_get_max_threads() == before
+
+
+def test_keyedvectors_methods_use_the_index():
+    # kv.build_index(...) and kv.most_similar(..., index=...) are the serving module's calls.
+    from embedlearn.keyedvectors import KeyedVectors
+
+    rng = np.random.default_rng(7)
+    kv = KeyedVectors([f"k{i}" for i in range(500)], rng.standard_normal((500, 16)))
+    flat = kv.build_index("flat")
+    exact = kv.most_similar("k3", topn=5)
+    via_index = kv.most_similar("k3", topn=5, index=flat)
+    assert [k for k, _ in via_index] == [k for k, _ in exact]
+    np.testing.assert_allclose([s for _, s in via_index], [s for _, s in exact], rtol=1e-5)
+    hnsw = kv.build_index("hnsw", M=16)
+    assert [k for k, _ in kv.most_similar("k3", topn=5, index=hnsw, ef_search=256)] == \
+        [k for k, _ in exact]
+    with pytest.raises(TypeError, match="index="):
+        kv.most_similar("k3", ef_search=16)
