@@ -139,8 +139,8 @@ def test_window_job_equals_reference_replay(sg, negative, use_hs):
     ref = replay_window_job(tokens, offsets, W_in, W_ns, W_hs, keep, cdf, tree, **args)
     got = [W_in.copy(), W_ns.copy(), W_hs.copy()]
     loss, examples, effective = train_window_job(
-        tokens, offsets, 0, len(sentences), got[0], got[1], got[2], keep, cdf, tree.codes,
-        tree.points, tree.offsets, sg, True, 3, negative, use_hs, 0.05, 0.01, 12345, True)
+        tokens, offsets, 0, len(tokens), got[0], got[1], got[2], keep, cdf, tree.codes,
+        tree.points, tree.offsets, sg, True, 3, True, negative, use_hs, 0.05, 0.01, 12345, True)
     assert examples > 0 and 0 < effective <= len(tokens)
     for a, b in zip(got, ref):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
