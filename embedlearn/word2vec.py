@@ -263,9 +263,10 @@ class Word2Vec:
                 def run(job, epoch=epoch):
                     index, (s0, s1) = job
                     return train_window_job(
-                        *args, s0, s1, self.syn0, self.syn1neg, self.syn1, self._keep_prob,
+                        *args, corpus.offsets[s0], corpus.offsets[s1], self.syn0, self.syn1neg,
+                        self.syn1, self._keep_prob,
                         self._noise_cdf, self._codes, self._points, self._code_offsets,
-                        bool(self.sg), bool(self.cbow_mean), self.window, self.negative,
+                        bool(self.sg), bool(self.cbow_mean), self.window, True, self.negative,
                         bool(self.hs), schedule(epoch, s0), schedule(epoch, s1),
                         training.job_seed(self.seed, epoch, index), compute_loss)
 
