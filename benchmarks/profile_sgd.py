@@ -1,22 +1,24 @@
-"""Profile the Word2Vec job kernel alone: one thread, one job per epoch slice, no Python per token.
+"""Profile the Word2Vec job kernel alone: jobs of 10,000 tokens, no Python per token.
 
 Usage::
 
     EMBEDLEARN_DATA=../shared/data python benchmarks/profile_sgd.py [--modes sg_hs,sg_ns]
-        [--max-tokens 500000] [--repeats 3] [--module path/to/sgd.py]
+        [--max-tokens 500000] [--repeats 3] [--module path/to/sgd.py ...] [--threads 1]
+        [--gensim]
 
 Builds the vocabulary, tables and weights of ``benchmarks/word2vec.py``'s settings (vector_size
-100, window 5, min_count 5, sample 1e-3) once, then times ``train_window_job`` over the corpus in
-jobs of 10,000 tokens on one thread and prints seconds, tokens/s and ns per SGD step (best of
-``--repeats``; each repeat starts from the same weights). ``--module`` times another copy of the
-kernel module (an A/B comparison of two versions in one run, so both see the same machine load).
-``--gensim`` also times gensim with ``workers=1`` on the same tokens. Small ``--max-tokens`` runs
-suit ``valgrind --tool=callgrind`` (instruction counts do not depend on machine load).
+100, window 5, min_count 5, sample 1e-3) once, then times one epoch of ``train_window_job`` and
+prints seconds, tokens/s and ns per SGD step (best of ``--repeats``, each from the same
+weights). With one thread the time is the thread's CPU time, so other processes on a shared
+machine count less; ``--threads 2`` times a hogwild run (wall time). ``--module`` (repeatable)
+times copies of the kernel module, round robin, so all see the same machine load (an A/B
+comparison). ``--gensim`` also times gensim with ``workers=1`` (wall time). The CPU model is
+printed above the table.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import os
 import subprocess
 import sys
@@ -37,7 +39,8 @@ def cpu_model():
     fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
     flags = fields.get("Flags", "")
     isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{fields.get('Model name', '?').strip()}, {fields.get('CPU(s)', '?').strip()} CPUs, {isa}"
+    model, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
+    return f"{model}, {cpus} CPUs, {isa}"
 
 
 def load_module(path):
@@ -66,8 +69,9 @@ def prepare(max_tokens):
                 code_offsets=tree.offsets, V=len(vocab)), sentences
 
 
-def run_mode(module, data, mode, N=100, window=5, seed=1):
-    """Train one epoch of ``mode`` on one thread; return (seconds, SGD steps)."""
+def run_mode(module, data, mode, N=100, window=5, seed=1, threads=1):
+    """Train one epoch of ``mode``; return (seconds, SGD steps). One thread: its CPU time;
+    more: wall time of a hogwild run on ``threads`` threads sharing the weights."""
     sg, hs, negative = MODES[mode]
     V = data["V"]
     rng = np.random.default_rng(seed)
@@ -80,21 +84,30 @@ def run_mode(module, data, mode, N=100, window=5, seed=1):
                                     np.zeros(V + 1, np.int64)))
     tokens, offsets = data["tokens"], data["offsets"]
     total = len(tokens)
-    steps = 0
-    # CPU time of this thread: on a shared machine it leaves out the time others ran on our core.
-    start = time.thread_time()
-    # Jobs of about JOB_WORDS tokens on sentence boundaries (text8's sentences are shorter).
-    bounds = np.unique(np.concatenate((offsets[::max(1, int(JOB_WORDS // max(1, total / max(
-        1, len(offsets) - 1))))], [total])))
-    for job, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):
+    # Jobs of JOB_WORDS tokens (they cut sentences).
+    bounds = list(range(0, total, JOB_WORDS)) + [total]
+
+    def job(index):
+        t0, t1 = bounds[index], bounds[index + 1]
         a0 = 0.025 - (0.025 - 0.0001) * t0 / total
         a1 = 0.025 - (0.025 - 0.0001) * t1 / total
-        _, examples, _ = module.train_window_job(
+        return module.train_window_job(
             tokens, offsets, t0, t1, W_in, W_ns, W_hs, data["keep"], cdf, codes, points,
             code_offsets, bool(sg), True, window, True, negative, bool(hs), a0, a1,
-            seed * 1000003 + job, False)
-        steps += examples
-    return time.thread_time() - start, steps
+            seed * 1000003 + index, False)[1]
+
+    if threads == 1:
+        # CPU time of this thread: on a shared machine it leaves out the time others ran on
+        # our core.
+        start = time.thread_time()
+        steps = sum(job(i) for i in range(len(bounds) - 1))
+        return time.thread_time() - start, steps
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        steps = sum(pool.map(job, range(len(bounds) - 1)))
+    return time.perf_counter() - start, steps
 
 
 def run_gensim(sentences, mode):
@@ -115,8 +128,10 @@ def main():
     parser.add_argument("--max-tokens", type=int, default=500_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--module", action="append", default=None,
-                        help="path of a kernel module to time (repeatable; default: the package's)")
+                        help="a kernel module's path (repeatable; default: the package's)")
     parser.add_argument("--gensim", action="store_true", help="also time gensim, workers=1")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="hogwild threads (>1: wall time instead of CPU time)")
     args = parser.parse_args()
     modules = [(p, load_module(p)) for p in (args.module or [None])]
     data, sentences = prepare(args.max_tokens)
@@ -124,25 +139,26 @@ def main():
         for mode in args.modes.split(","):
             small = dict(data, tokens=data["tokens"][:2000], offsets=np.array([0, 2000]))
             run_mode(module, small, mode)
-    print(f"\n{cpu_model()}; text8 prefix {len(data['tokens']):,} tokens, one thread, "
-          f"best of {args.repeats}\n")
-    print("| mode | kernel | CPU seconds | tokens/s | SGD steps | ns / step |")
+    clock = "CPU seconds" if args.threads == 1 else f"wall seconds, {args.threads} threads"
+    print(f"\n{cpu_model()}; text8 prefix {len(data['tokens']):,} tokens, jobs of "
+          f"{JOB_WORDS:,} tokens, best of {args.repeats}\n")
+    print(f"| mode | kernel | {clock} | tokens/s | SGD steps | ns / step |")
     print("|---|---|---:|---:|---:|---:|")
     for mode in args.modes.split(","):
         # Round robin over the kernels, so a burst of load hits all of them alike.
         runs = {name: [] for name, _ in modules}
         for _ in range(args.repeats):
             for name, module in modules:
-                runs[name].append(run_mode(module, data, mode))
+                runs[name].append(run_mode(module, data, mode, threads=args.threads))
         for name, _ in modules:
             seconds = min(r[0] for r in runs[name])
             steps = runs[name][0][1]
             print(f"| {mode} | {name or 'embedlearn'} | {seconds:.3f} | "
-                  f"{len(data['tokens']) / seconds:,.0f} | {steps:,} | {1e9 * seconds / steps:.0f} |",
-                  flush=True)
+                  f"{len(data['tokens']) / seconds:,.0f} | {steps:,} | "
+                  f"{1e9 * seconds / steps:.0f} |", flush=True)
         if args.gensim:
             seconds = min(run_gensim(sentences, mode) for _ in range(args.repeats))
-            print(f"| {mode} | gensim workers=1 | {seconds:.3f} | "
+            print(f"| {mode} | gensim workers=1 (wall s) | {seconds:.3f} | "
                   f"{len(data['tokens']) / seconds:,.0f} | | |", flush=True)
 
 

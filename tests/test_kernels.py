@@ -270,7 +270,8 @@ def test_examples_job_skips_scores_between_6_and_8():
     tree = HuffmanCodes(np.zeros(1, np.uint8), np.zeros(1, np.int32),
                         np.array([0, 1, 1, 1, 1], np.int64))  # word 0's path: node 0, code 0
     cdf = np.array([1, 2, 3, 4], np.int64) * 2**20
-    rows, offs, targets = np.array([1], np.int32), np.array([0, 1], np.int64), np.array([0], np.int32)
+    rows, offs = np.array([1], np.int32), np.array([0, 1], np.int64)
+    targets = np.array([0], np.int32)
     got = W_in.copy()
     # One negative per example: every NS row scores 7, whichever is drawn.
     _, n = train_examples_job(rows, offs, targets, 0, 1, got, W_ns.copy(), W_hs.copy(), cdf,
