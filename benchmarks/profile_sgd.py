@@ -20,27 +20,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+from _common import cpu_model
+
 MODES = {"sg_ns": (1, 0, 5), "cbow_ns": (0, 0, 5), "sg_hs": (1, 1, 0), "cbow_hs": (0, 1, 0)}
 JOB_WORDS = 10_000
-
-
-def cpu_model():
-    """The CPU model line of ``lscpu`` (printed beside every table)."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    except OSError:
-        return "unknown CPU"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    flags = fields.get("Flags", "")
-    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    model, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
-    return f"{model}, {cpus} CPUs, {isa}"
 
 
 def load_module(path):
