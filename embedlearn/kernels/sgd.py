@@ -18,18 +18,26 @@ Random numbers come from word2vec.c's linear congruential generator
 ``r = r * 25214903917 + 11 (mod 2**64)`` held in a one-element ``uint64`` array, so each job has its
 own stream and results do not depend on thread scheduling.
 
-Why the code has the shape it has (measured in ``benchmarks/profile_sgd.py``):
+Why the code has the shape it has (measured with ``benchmarks/profile_sgd.py``):
 
-* A step is inlined into the job loop. A call to a compiled function that takes arrays costs
-  reference-count updates (atomic instructions on counters every thread shares) per call.
-* Scores and updates index the 2-D matrices (``W[row, k]``): no row views, whose reference
-  counts would be updated per term.
-* Each term's score is computed in the same pass over ``h`` as the previous term's update.
-* Noise words are drawn with a bucket index over the cumulative table (:func:`noise_buckets`),
-  not a binary search over the whole table: a plain search took half of skip-gram NS's time.
-* The job draws a center's random numbers one center ahead (same stream order) and prefetches
-  the rows that center will read.
+* **No reference counting in the hot loops.** numba counts references to arrays with atomic
+  instructions, and removes the pairs only where control flow is simple. An inlined helper with
+  several exits (an early ``return``), a raise path (``ZeroDivisionError`` checks, hence
+  ``error_model="numpy"``; ``range`` with a step), or an array chosen in a branch keeps them:
+  the first kernel paid several atomic operations per HS node or NS term, the main reason
+  skip-gram HS (12 terms per step) lost most. The helpers below have one exit, steps are
+  inlined (a call costs the same per call), and prefetch hints take addresses, not arrays.
+* Scores and updates index the 2-D matrices (``W[row, k]``) instead of taking row views.
+* Each term's score is computed in the same pass over ``h`` as the previous term's update
+  (one pass instead of two; the next row's loads start earlier).
+* Noise words are drawn with a bucket index over the cumulative table (:func:`noise_buckets`)
+  instead of a binary search over all of it, which took half of skip-gram NS's time.
+* A job draws a center's random numbers one center ahead (the stream's order is unchanged) and
+  prefetches the rows that center will read.
 * The kernels ask LLVM for 512-bit vectors where the CPU has them (:func:`_wide_vectors`).
+
+``_PREFETCH``, ``_FUSE`` and ``_WIDE`` switch the last three off in a copy of this module, for
+an A/B run of the profile.
 """
 import numpy as np
 from llvmlite import ir
@@ -97,8 +105,12 @@ def _wide_vectors(typingctx):
     """
     def codegen(context, builder, signature, args):
         if _WIDE:
-            # llvmlite knows no string attributes; the set renders its items verbatim.
-            set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+            # llvmlite knows no string attributes; the set renders its items verbatim. Should
+            # that change, the kernel keeps LLVM's default width.
+            try:
+                set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+            except (AttributeError, TypeError):  # pragma: no cover
+                pass
         return context.get_dummy_value()
 
     return types.void(), codegen
