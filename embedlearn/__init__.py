@@ -14,9 +14,11 @@ _EXPORTS = {
     "Corpus": "corpus",
     "Doc2Vec": "doc2vec",
     "TaggedDocument": "doc2vec",
+    "Graph": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
-            "reference", "ppmi", "training", "kernels")
+            "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
+            "fasttext_format", "recsys", "serving", "alignment", "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 
