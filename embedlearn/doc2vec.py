@@ -2,7 +2,7 @@
 
 What is Doc2Vec's own is small: the tags (a table of tag keys and, per document, flat tag ids),
 the document rows, and the job kernels of :mod:`embedlearn.kernels.doc2vec`, which feed a
-document's row to :func:`embedlearn.kernels.sgd.sgd_step` as one more input row. The documents'
+document's row to the engine's step (:mod:`embedlearn.kernels.sgd`) as one more input row. The documents'
 words go through the base's vocabulary, encoding, job split, schedule, threads, checks and
 save/load (:class:`embedlearn.training.SGDModel`). Parameter names and defaults are gensim 4's.
 
@@ -75,8 +75,8 @@ class DocVectors(KeyedVectors):
             if not isinstance(key, str):
                 keys[i] = int(key)
         self._set_keys(keys)
+        self._vecattrs = {}
         self.vectors = vectors
-        self.counts = None
 
     def _set_keys(self, keys):
         key_to_index = {}
@@ -87,8 +87,14 @@ class DocVectors(KeyedVectors):
         self._index_to_key = list(keys)
         self._key_to_index = key_to_index
 
-    def get_index(self, key) -> int:
+    def get_index(self, key, default=None) -> int:
         """Row of ``key``: the tag's row, else (for an int that is not a tag) the row ``key``.
+
+        Parameters
+        ----------
+        key : str or int
+        default : int, optional
+            Returned instead of raising when ``key`` has no row.
 
         Raises
         ------
@@ -103,35 +109,18 @@ class DocVectors(KeyedVectors):
                 return i
             if isinstance(key, int) and 0 <= key < len(self._index_to_key):
                 return key
-        raise KeyError(f"tag {key!r} not in the document vectors ({len(self)} tags; tags are "
-                       "the str or int values given in TaggedDocument.tags)")
+        if default is not None:
+            return default
+        raise self._missing_tag(key)
 
-    def __contains__(self, key) -> bool:
-        try:
-            self.get_index(key)
-        except KeyError:
-            return False
-        return True
+    def _missing_tag(self, key) -> KeyError:
+        return KeyError(f"tag {key!r} not in the document vectors ({len(self)} tags; tags are "
+                        "the str or int values given in TaggedDocument.tags)")
 
-    @staticmethod
-    def _as_list(value):
-        # A single tag (str or int) is one query term; KeyedVectors wraps only a single str.
-        return [value] if _is_tag(value) else value
-
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """Tags nearest to the given tags or vectors by cosine (see :meth:`KeyedVectors.most_similar`).
-
-        ``positive`` may be one tag (str or int), a vector, or a list of them; tags given are
-        excluded from the results. ``dv.most_similar([model.infer_vector(words)])`` ranks the
-        training documents against a new one.
-        """
-        return super().most_similar(self._as_list(positive), self._as_list(negative), topn,
-                                    restrict_vocab)
-
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """:meth:`KeyedVectors.most_similar_cosmul` with str or int tags."""
-        return super().most_similar_cosmul(self._as_list(positive), self._as_list(negative), topn,
-                                           restrict_vocab)
+    def _vector_for_missing(self, key):
+        # KeyedVectors' hook for keys without a row: a tag has no composed vector, and the
+        # error names tags rather than words.
+        raise self._missing_tag(key)
 
     def _with_str_keys(self) -> KeyedVectors:
         return KeyedVectors([str(k) for k in self._index_to_key], self.vectors)
@@ -279,7 +268,7 @@ class Doc2Vec(SGDModel):
 
     ``dm_concat=1`` (PV-DM with the document and window vectors concatenated) is not implemented:
     its input layer is ``(1 + 2 * window) * vector_size`` wide over a padded fixed window, which
-    the one averaged-rows kernel (:func:`~embedlearn.kernels.sgd.sgd_step`) does not express, and
+    the one averaged-rows step (:func:`~embedlearn.kernels.sgd.averaged_rows_step`) does not express, and
     gensim's documentation calls it much larger and slower. ``corpus_file`` is not supported
     either (gensim tags its lines by number; pass documents).
 
@@ -350,6 +339,7 @@ class Doc2Vec(SGDModel):
         self._corpus_tags = None  # (tag ids, offsets) of the documents of self._corpus
         self._scanned = None      # the tag table of the last scan, until weights are built
         self._scratch = None
+        self._n_tags_in_file = None  # set by load (_read_meta) for _array_specs
         iterable, path = self._pick_corpus(documents, corpus_iterable, corpus_file)
         if iterable is not None:
             self.build_vocab(iterable)
@@ -448,8 +438,7 @@ class Doc2Vec(SGDModel):
         if self.wv is None:
             self.wv = KeyedVectors(self.vocab.index_to_key, words, counts=self.vocab.counts)
         else:  # keep the user's wv object live (gensim's wv survives build_vocab(update=True))
-            _rebind(self.wv, self.vocab.index_to_key, words)
-            self.wv.counts = self.vocab.counts
+            self.wv.vectors = words  # its keys were grown by _grow_weights (add_vectors)
         if self.dv is None:
             self.dv = DocVectors(self._tags, docs)
         else:
@@ -471,9 +460,11 @@ class Doc2Vec(SGDModel):
         old_docs = len(self._tags)
         self._commit_tags(update=True)
         V, N = len(self.vocab), self.vector_size
-        words = np.concatenate([self.wv.vectors, self._new_rows(old, V)])
+        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                            extras={"count": self.vocab.counts[old:]})
+        self.wv.counts = self.vocab.counts  # old words' counts grew too
         docs = np.concatenate([self.dv.vectors, self._new_doc_rows(old_docs, len(self._tags))])
-        self._layout(words, docs)
+        self._layout(self.wv.vectors, docs)
         if self.negative:
             self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, N), np.float32)])
         if self.hs:
@@ -492,22 +483,32 @@ class Doc2Vec(SGDModel):
         return {"tag_is_str": kinds, "tag_ints": ints,
                 "tag_utf8": np.frombuffer(b"".join(encoded), np.uint8), "tag_offsets": offsets}
 
+    def _meta(self):
+        meta = super()._meta()
+        meta["n_tags"] = len(self._tags)
+        return meta
+
+    def _read_meta(self, path, meta):
+        n_tags = meta.get("n_tags")
+        if not isinstance(n_tags, int) or isinstance(n_tags, bool) or n_tags < 0:
+            raise ModelFileError(f"{path}: bad model file: n_tags is {n_tags!r}, expected the "
+                                 "number of tags (an int >= 0)")
+        self._n_tags_in_file = n_tags
+
     def _array_specs(self, V):
-        N = self.vector_size
+        # Exact shapes: the vocabulary gives V, the file's meta the tag count D (_read_meta).
+        N, D = self.vector_size, self._n_tags_in_file
         return {"syn0": ArraySpec(np.float32, (V, N)),
-                "doc_vectors": ArraySpec(np.float32, (None, N)),
+                "doc_vectors": ArraySpec(np.float32, (D, N)),
                 "syn1neg": ArraySpec(np.float32, (V if self.negative else 0, N)),
                 "syn1": ArraySpec(np.float32, (max(V - 1, 0) if self.hs else 0, N)),
-                "tag_is_str": ArraySpec(np.uint8, (None,), low=0, high=2),
-                "tag_ints": ArraySpec(np.int64, (None,)),
+                "tag_is_str": ArraySpec(np.uint8, (D,), low=0, high=2),
+                "tag_ints": ArraySpec(np.int64, (D,)),
                 "tag_utf8": ArraySpec(np.uint8, (None,)),
-                "tag_offsets": ArraySpec(np.int64, (None,), low=0)}
+                "tag_offsets": ArraySpec(np.int64, (D + 1,), low=0)}
 
     def _restore(self, arrays):
-        self._tags = _decode_tags(arrays)
-        if len(self._tags) != len(arrays["doc_vectors"]):
-            raise ModelFileError(f"inconsistent model file: {len(self._tags)} tags but "
-                                 f"{len(arrays['doc_vectors'])} document vectors")
+        self._tags = _decode_tags(arrays)  # shapes were checked by _array_specs
         self._tag_index = {t: i for i, t in enumerate(self._tags)}
         if len(self._tag_index) != len(self._tags):
             raise ModelFileError("inconsistent model file: a tag is repeated")
@@ -674,25 +675,12 @@ class Doc2Vec(SGDModel):
                 f"vector_size={self.vector_size})")
 
 
-def _rebind(kv, keys, vectors):
-    """Point a live KeyedVectors at new keys (the old ones plus appended ones) and rows."""
-    if len(keys) != len(kv):
-        # KeyedVectors has no public way to append keys without copying its rows; Word2Vec does
-        # the same until KeyedVectors.add_vectors lands.
-        old = len(kv)
-        kv._index_to_key.extend(keys[old:])
-        kv._key_to_index.update({k: old + i for i, k in enumerate(keys[old:])})
-        kv._counts = None
-    kv.vectors = vectors
-
-
 def _decode_tags(arrays):
     """The tag list stored by :meth:`Doc2Vec._extra_arrays`, or a ModelFileError."""
     kinds, ints, raw, offsets = (arrays[k] for k in ("tag_is_str", "tag_ints", "tag_utf8",
                                                       "tag_offsets"))
     D = len(kinds)
-    if len(ints) != D or len(offsets) != D + 1 or offsets[0] != 0 or offsets[-1] != len(raw) \
-            or np.any(np.diff(offsets) < 0):
+    if offsets[0] != 0 or offsets[-1] != len(raw) or np.any(np.diff(offsets) < 0):
         raise ModelFileError("inconsistent model file: the tag arrays disagree")
     if np.any(np.diff(offsets)[kinds == 0] != 0):
         raise ModelFileError("inconsistent model file: an int tag has a string")

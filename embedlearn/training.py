@@ -160,7 +160,10 @@ class SGDModel:
       job (a small :class:`~embedlearn.corpus.Corpus`) in its kernel, returning
       ``(loss, examples, effective_words)``;
     * optionally ``_refresh_wv()`` after training and ``_cut_long_sentences`` (False keeps every
-      sentence in one job, for models whose sentences are sets).
+      sentence in one job, for models whose sentences are sets);
+    * optionally ``_meta()`` (extended) and ``_read_meta(path, meta)``: sizes a subclass saves
+      besides the vocabulary, read back before ``_array_specs`` so that the specs can state exact
+      shapes (Doc2Vec's tag count).
 
     The constructor arguments common to all models are gensim 4's; see
     :class:`~embedlearn.word2vec.Word2Vec` for their meaning.
@@ -509,6 +512,10 @@ class SGDModel:
         """Arrays a subclass saves besides the vocabulary and :meth:`_weights` (e.g. tags)."""
         return {}
 
+    def _read_meta(self, path, meta):
+        """Read what a subclass's :meth:`_meta` added, before :meth:`_array_specs` is asked (a
+        bad value is a :class:`~embedlearn.errors.ModelFileError` naming ``path``)."""
+
     def save(self, path):
         """Save the whole model (vocabulary, weights, settings) to ``path`` atomically (``.npz``).
 
@@ -546,6 +553,7 @@ class SGDModel:
             model = cls(**meta["params"])
         except (TypeError, ValueError, KeyError) as err:
             raise ModelFileError(f"{path}: bad model settings ({err})") from err
+        model._read_meta(path, meta)
         raw, key_offsets, counts = data["keys_utf8"], data["key_offsets"], data["counts"]
         check_arrays(path, {"keys_utf8": raw, "key_offsets": key_offsets, "counts": counts}, {
             "keys_utf8": ArraySpec(np.uint8, (None,)),

@@ -511,16 +511,33 @@ def _damaged(tmp_path, damage):
         a["doc_vectors"][0, 0] = np.nan
     elif damage == "missing":
         del a["tag_ints"]
+    elif damage == "tag_ints_short":
+        a["tag_ints"] = a["tag_ints"][:-1]
+    elif damage in ("n_tags", "no_n_tags"):
+        meta = json.loads(str(a["meta"]))
+        if damage == "n_tags":
+            meta["n_tags"] += 1  # every tag array then disagrees with the stated count
+        else:
+            del meta["n_tags"]
+        a["meta"] = np.array(json.dumps(meta))
     np.savez(path, **a)
     return path
 
 
-@pytest.mark.parametrize("damage", ["doc_rows", "tag_offsets", "int_with_string", "duplicate",
-                                    "kind", "doc_nan", "missing"])
-def test_inconsistent_file_is_a_clear_error(tmp_path, damage):
+@pytest.mark.parametrize("damage, match", [
+    ("doc_rows", r"doc_vectors has shape \(5, 8\), expected \(6, 8\)"),
+    ("tag_offsets", "tag"), ("int_with_string", "int tag"), ("duplicate", "repeated"),
+    ("kind", "tag_is_str holds values"), ("doc_nan", "doc_vectors holds NaN"),
+    ("missing", "missing tag_ints"), ("tag_ints_short", r"tag_ints has shape \(5,\)"),
+    ("n_tags", r"doc_vectors has shape \(6, 8\), expected \(7, 8\)"),
+    ("no_n_tags", "n_tags is None")])
+def test_inconsistent_file_is_a_clear_error(tmp_path, damage, match):
+    """Every array is checked by SGDModel.load against the exact specs (the tag count D from the
+    file's meta) before the model uses it."""
     path = _damaged(tmp_path, damage)
-    with pytest.raises(ModelFileError, match=re.escape(str(path))):
+    with pytest.raises(ModelFileError, match=re.escape(str(path))) as info:
         Doc2Vec.load(path)
+    assert re.search(match, str(info.value)), str(info.value)
 
 
 def test_truncated_and_foreign_files(tmp_path):

@@ -1,13 +1,20 @@
-"""Paragraph-vector job kernels: PV-DM and PV-DBOW as calls to the one :func:`sgd_step`.
+"""Paragraph-vector job kernels: PV-DM and PV-DBOW as steps of the one SGD engine.
 
 A document is a sequence of word rows plus a few rows of its own (its tags' rows, "paragraph
 vectors"), all rows of one input matrix ``W_in``. The kernels know rows only:
 
 * **PV-DM** (``dm=True``): at each position, the sequence's own rows and the window's word rows,
-  averaged (``cbow_mean``) or summed, predict the center word: CBOW with extra input rows.
+  averaged (``cbow_mean``) or summed, predict the center word: CBOW with extra input rows
+  (:func:`~embedlearn.kernels.sgd.averaged_rows_step`).
 * **PV-DBOW** (``dm=False``): each of the sequence's own rows alone predicts every word, as a
-  skip-gram input row; ``train_words`` interleaves ordinary skip-gram pairs over the window
-  (gensim's ``dbow_words=1``), which share the output weights.
+  skip-gram input row (:func:`~embedlearn.kernels.sgd.single_row_step`); ``train_words``
+  interleaves ordinary skip-gram pairs over the window (gensim's ``dbow_words=1``), which share
+  the output weights.
+
+The steps are the inlined forms of :func:`~embedlearn.kernels.sgd.sgd_step` with buffers the job
+owns (no allocation per step), and negatives are drawn with the job's bucket index over the noise
+table (:func:`~embedlearn.kernels.sgd.noise_buckets`), as in
+:func:`~embedlearn.kernels.sgd.train_window_job`.
 
 Training and inference run the same per-sequence loop, :func:`train_sequence`, with different
 flags: inference (:func:`infer_sequences_job`) freezes the word rows (``learn_words=False``) and
@@ -20,7 +27,9 @@ window per position, then the negatives of each step), with the random stream of
 import numpy as np
 from numba import njit
 
-from .sgd import _subsample, draw_negatives, next_random, random_uniform, sgd_step
+from .sgd import (_FAST, NOISE_BUCKET_BITS, _subsample, _wide_vectors, averaged_rows_step,
+                  draw_negatives, next_random, noise_buckets, ns_label_codes, random_uniform,
+                  single_row_step)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -32,19 +41,22 @@ def _window_bounds(i, n, window, shrink_windows, rng):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _noise(noise_cdf, target, negative, rng, out):
-    """Draw the negatives of one step; ``-1`` (no negative sampling) when ``negative == 0``."""
+def _noise(noise_cdf, buckets, shift, target, negative, rng, ns_rows):
+    """Fill the NS rows of one step, ``ns_rows = [target, negatives...]``, and return how many
+    negatives were kept; ``-1`` (no negative sampling) when ``negative == 0``."""
     if negative > 0:
-        return draw_negatives(noise_cdf, target, negative, rng, out)
+        ns_rows[0] = target
+        return draw_negatives(noise_cdf, buckets, shift, target, negative, rng, ns_rows, 1)
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _apply_to_some_inputs(W_in, inputs, start, stop, n_inputs, cbow_mean, grad_h):
-    """Add ``grad_h`` to ``inputs[start:stop]`` only, scaled as :func:`sgd_step` scales it.
+    """Add ``grad_h`` to ``inputs[start:stop]`` only, scaled as the averaged step scales it.
 
-    Used when :func:`sgd_step` ran with ``learn_inputs=False`` (it accumulated ``grad_h`` but moved
-    no input row) and only some of the inputs learn, e.g. the new row in PV-DM inference.
+    Used when :func:`~embedlearn.kernels.sgd.averaged_rows_step` ran with
+    ``learn_inputs=False`` (it accumulated ``grad_h`` but moved no input row) and only some of
+    the inputs learn, e.g. the new row in PV-DM inference.
     """
     N = grad_h.shape[0]
     if not cbow_mean and n_inputs > 1:
@@ -57,11 +69,11 @@ def _apply_to_some_inputs(W_in, inputs, start, stop, n_inputs, cbow_mean, grad_h
             W_in[row, k] += grad_h[k]
 
 
-@njit(cache=True, nogil=True)
-def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf, codes, points,
-                   code_offsets, dm, cbow_mean, window, shrink_windows, negative, use_hs,
-                   train_words, learn_words, learn_own, learn_outputs, alpha, rng, inputs,
-                   negatives, h, grad_h, compute_loss):
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
+def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf, buckets, shift,
+                   codes, points, code_offsets, dm, cbow_mean, window, shrink_windows, negative,
+                   use_hs, train_words, learn_words, learn_own, learn_outputs, alpha, rng, inputs,
+                   ns_rows, ns_codes, h, grad_h, compute_loss):
     """Train on one sequence of word rows that has rows of its own (PV-DM or PV-DBOW).
 
     Parameters
@@ -75,8 +87,11 @@ def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf,
     n_own : int
     W_in, W_ns, W_hs : float32 arrays
         Input rows (words and documents), NS output rows, HS inner-node rows.
-    noise_cdf, codes, points, code_offsets : arrays
-        Noise table and Huffman paths, as for :func:`embedlearn.kernels.sgd.train_window_job`.
+    noise_cdf, buckets, shift : arrays and int
+        Noise table, its bucket index ``noise_buckets(noise_cdf, bits)`` and ``shift = 32 - bits``
+        (see :func:`~embedlearn.kernels.sgd.draw_noise`).
+    codes, points, code_offsets : arrays
+        Huffman paths, as for :func:`embedlearn.kernels.sgd.train_window_job`.
     dm : bool
         PV-DM (True) or PV-DBOW (False).
     cbow_mean : bool
@@ -95,8 +110,10 @@ def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf,
     alpha : float
     rng : uint64 array (1,)
         The random state, advanced in place.
-    inputs, negatives, h, grad_h : arrays
-        Work buffers: ``inputs`` holds at least ``n_own + 2 * window`` rows.
+    inputs, ns_rows, ns_codes, h, grad_h : arrays
+        Buffers the caller owns: ``inputs`` (int32) holds at least ``n_own + 2 * window`` rows,
+        ``ns_rows`` (int32) ``max(negative, 0) + 1``; ``ns_codes = ns_label_codes(max(negative,
+        0))``; ``h`` is float32 (1, N), ``grad_h`` float32 (N,).
     compute_loss : bool
 
     Returns
@@ -105,6 +122,8 @@ def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf,
     examples : int
         SGD steps taken.
     """
+    _wide_vectors()
+    a = np.float32(alpha)
     loss = 0.0
     examples = 0
     learn_all = learn_words and learn_own
@@ -122,10 +141,10 @@ def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf,
                 if j != i:
                     inputs[count] = words[j]
                     count += 1
-            n_neg = _noise(noise_cdf, target, negative, rng, negatives)
-            loss += sgd_step(W_in, inputs, count, cbow_mean, target, W_ns, negatives, n_neg, W_hs,
-                             codes, points, c0, c1, alpha, h, grad_h, learn_all, learn_outputs,
-                             compute_loss)
+            n_neg = _noise(noise_cdf, buckets, shift, target, negative, rng, ns_rows)
+            loss += averaged_rows_step(W_in, inputs, 0, count, cbow_mean, W_ns, ns_rows, 0, n_neg,
+                                       ns_codes, W_hs, codes, points, c0, c1, a, h, grad_h,
+                                       learn_all, learn_outputs, compute_loss)
             if learn_own and not learn_words:
                 _apply_to_some_inputs(W_in, inputs, 0, n_own, count, cbow_mean, grad_h)
             elif learn_words and not learn_own:
@@ -137,23 +156,21 @@ def train_sequence(words, n_words, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf,
             for j in range(lo, hi):
                 if j == i:
                     continue
-                inputs[0] = words[j]
-                n_neg = _noise(noise_cdf, target, negative, rng, negatives)
-                loss += sgd_step(W_in, inputs, 1, True, target, W_ns, negatives, n_neg, W_hs,
-                                 codes, points, c0, c1, alpha, h, grad_h, learn_words,
-                                 learn_outputs, compute_loss)
+                n_neg = _noise(noise_cdf, buckets, shift, target, negative, rng, ns_rows)
+                loss += single_row_step(W_in, words[j], W_ns, ns_rows, 0, n_neg, ns_codes, W_hs,
+                                        codes, points, c0, c1, a, grad_h, learn_words,
+                                        learn_outputs, compute_loss)
                 examples += 1
         for t in range(n_own):  # then each own row predicts the word
-            inputs[0] = own_rows[t]
-            n_neg = _noise(noise_cdf, target, negative, rng, negatives)
-            loss += sgd_step(W_in, inputs, 1, True, target, W_ns, negatives, n_neg, W_hs, codes,
-                             points, c0, c1, alpha, h, grad_h, learn_own, learn_outputs,
-                             compute_loss)
+            n_neg = _noise(noise_cdf, buckets, shift, target, negative, rng, ns_rows)
+            loss += single_row_step(W_in, own_rows[t], W_ns, ns_rows, 0, n_neg, ns_codes, W_hs,
+                                    codes, points, c0, c1, a, grad_h, learn_own, learn_outputs,
+                                    compute_loss)
             examples += 1
     return loss, examples
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_row0, W_in, W_ns,
                        W_hs, keep_prob, noise_cdf, codes, points, code_offsets, dm, cbow_mean,
                        window, shrink_windows, negative, use_hs, train_words, alpha_start,
@@ -193,6 +210,7 @@ def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_ro
     effective_words : int
         Words left after subsampling.
     """
+    _wide_vectors()
     N = W_in.shape[1]
     n_seq = len(offsets) - 1
     rng = np.empty(1, np.uint64)
@@ -206,8 +224,11 @@ def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_ro
     words = np.empty(max_len, np.int32)
     own_rows = np.empty(max_tags, np.int32)
     inputs = np.empty(max_tags + 2 * window, np.int32)
-    negatives = np.empty(max(negative, 1), np.int32)
-    h = np.empty(N, np.float32)
+    ns_rows = np.empty(max(negative, 0) + 1, np.int32)
+    ns_codes = ns_label_codes(max(negative, 0))
+    bits = NOISE_BUCKET_BITS if negative > 0 else 0
+    buckets = noise_buckets(noise_cdf, bits)
+    h = np.empty((1, N), np.float32)
     grad_h = np.empty(N, np.float32)
     total = max(offsets[n_seq], 1)
     loss = 0.0
@@ -222,15 +243,16 @@ def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_ro
         n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words)
         effective += n
         seq_loss, seq_examples = train_sequence(
-            words, n, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf, codes, points, code_offsets,
-            dm, cbow_mean, window, shrink_windows, negative, use_hs, train_words, True, True,
-            True, alpha, rng, inputs, negatives, h, grad_h, compute_loss)
+            words, n, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf, buckets, 32 - bits, codes,
+            points, code_offsets, dm, cbow_mean, window, shrink_windows, negative, use_hs,
+            train_words, True, True, True, alpha, rng, inputs, ns_rows, ns_codes, h, grad_h,
+            compute_loss)
         loss += seq_loss
         examples += seq_examples
     return loss, examples, effective
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out, W_in, W_ns,
                         W_hs, keep_prob, noise_cdf, codes, points, code_offsets, dm, cbow_mean,
                         window, shrink_windows, negative, use_hs, epochs, alpha, min_alpha):
@@ -262,6 +284,7 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
     epochs : int
     alpha, min_alpha : float
     """
+    _wide_vectors()
     N = W_in.shape[1]
     rng = np.empty(1, np.uint64)
     max_len = 0
@@ -270,8 +293,14 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
     words = np.empty(max_len, np.int32)
     own_rows = np.full(1, new_row, np.int32)
     inputs = np.empty(1 + 2 * window, np.int32)
-    negatives = np.empty(max(negative, 1), np.int32)
-    h = np.empty(N, np.float32)
+    ns_rows = np.empty(max(negative, 0) + 1, np.int32)
+    ns_codes = ns_label_codes(max(negative, 0))
+    # The bucket index pays for building it only on jobs with many draws (as train_examples_job).
+    draws = (offsets[seq_end] - offsets[seq_start]) * epochs * max(negative, 0)
+    many = negative > 0 and draws > noise_cdf.shape[0] + (1 << NOISE_BUCKET_BITS)
+    bits = NOISE_BUCKET_BITS if many else 0
+    buckets = noise_buckets(noise_cdf, bits)
+    h = np.empty((1, N), np.float32)
     grad_h = np.empty(N, np.float32)
     step = (alpha - min_alpha) / max(epochs - 1, 1)
     for s in range(seq_start, seq_end):
@@ -280,9 +309,10 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
             W_in[new_row, k] = (random_uniform(rng) - np.float32(0.5)) / np.float32(N)
         for epoch in range(epochs):
             n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words)
-            train_sequence(words, n, own_rows, 1, W_in, W_ns, W_hs, noise_cdf, codes, points,
-                           code_offsets, dm, cbow_mean, window, shrink_windows, negative, use_hs,
-                           False, False, True, False, alpha - step * epoch, rng, inputs,
-                           negatives, h, grad_h, False)
+            train_sequence(words, n, own_rows, 1, W_in, W_ns, W_hs, noise_cdf, buckets,
+                           32 - bits, codes, points, code_offsets, dm, cbow_mean, window,
+                           shrink_windows, negative, use_hs, False, False, True, False,
+                           alpha - step * epoch, rng, inputs, ns_rows, ns_codes, h, grad_h,
+                           False)
         for k in range(N):
             out[s, k] = W_in[new_row, k]
