@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 
-from _common import run_child
+from _common import cpu_model, run_child
 
 MODES = {"dbow": dict(dm=0), "dm_mean": dict(dm=1, dm_mean=1), "dbow_words": dict(dm=0, dbow_words=1)}
 _PUNCT = re.compile(r'([.",()!?;:])')
@@ -116,15 +116,12 @@ def run_one(lib, mode, seed, epochs, workers, max_docs, stream=False):
                       "docs": len(labels), "words": words, "vocab": len(model.wv)}))
 
 
-def cpu_model():
+def _load_average():
+    """The 1-minute load average (the machine is shared: say how busy it was)."""
     try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
+        return f"{os.getloadavg()[0]:.2f}"
     except OSError:
-        pass
-    return "unknown CPU"
+        return "?"
 
 
 def _mean(rows, key, scale=1.0, fmt=".2f"):
@@ -157,6 +154,7 @@ def main():
     common = ["--epochs", str(args.epochs), "--workers", str(args.workers),
               "--max-docs", str(args.max_docs)]
     results = {}
+    load_before = _load_average()
     for mode in args.modes.split(","):
         for seed in args.seeds.split(","):
             runs = [(lib, "0") for lib in libs]
@@ -172,7 +170,8 @@ def main():
           f"{first['docs'] // 2:,} test), {first['words']:,} tokens, vocabulary "
           f"{first['vocab']:,}; vector_size 100, negative 5, window 5, min_count 2, sample 0, "
           f"{args.epochs} epochs, {args.workers} workers; seeds {args.seeds} (mean ± sd); "
-          f"CPU: {cpu_model()}\n")
+          f"CPU: {cpu_model()}; load average before the runs {load_before}, after "
+          f"{_load_average()}\n")
     print("| mode | library | train s | train CPU s | words/s | speed vs gensim | peak RSS MB "
           "(train) | peak RSS MB (run) | test error | test error, inferred | infer s | "
           "infer CPU s |")

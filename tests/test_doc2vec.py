@@ -1,4 +1,5 @@
 """Doc2Vec: gradients, kernel = reference, frozen inference, determinism, tags, bad input, files."""
+import itertools
 import json
 import os
 import re
@@ -12,7 +13,8 @@ from embedlearn import reference as ref
 from embedlearn.datasets import load_lee
 from embedlearn.doc2vec import Doc2Vec, DocVectors, TaggedDocument, inference_seed
 from embedlearn.errors import ModelFileError, VocabularyError
-from embedlearn.kernels.doc2vec import infer_sequences_job, train_document_job
+from embedlearn.kernels.doc2vec import infer_sequences_job, train_document_job, train_sequence
+from embedlearn.kernels.sgd import noise_buckets, ns_label_codes
 from embedlearn.vocab import Vocabulary
 from test_kernels import LCG
 
@@ -169,6 +171,40 @@ def test_document_job_equals_reference_replay(dm, cbow_mean, train_words, negati
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert not np.array_equal(got[0][V:V + 3], W_in[V:V + 3])  # the document rows moved
     np.testing.assert_array_equal(got[0][V + 3:], W_in[V + 3:])  # the scratch row did not
+
+
+@pytest.mark.parametrize("learn_words, learn_own, learn_outputs",
+                         list(itertools.product([True, False], repeat=3)))
+@pytest.mark.parametrize("dm, train_words", [(True, False), (False, True)])
+def test_sequence_kernel_with_every_learning_flag_equals_reference_replay(
+        learn_words, learn_own, learn_outputs, dm, train_words):
+    """``train_sequence`` called directly (as chapter 6 calls it), with every combination of
+    frozen rows, NS and HS together and a small bucket index (bits=4) over the noise table."""
+    tokens, offsets, _, _, vocab, W_in, W_ns, W_hs, keep = _toy()
+    V, N, cdf, tree = len(vocab), W_in.shape[1], vocab.noise_cdf(0.75), vocab.huffman()
+    words = tokens[offsets[2]:offsets[3]]
+    own = np.array([V, V + 2], np.int32)
+    negative, window, bits = 2, 3, 4
+    got = [W_in.copy(), W_ns.copy(), W_hs.copy()]
+    buffers = (np.empty(len(own) + 2 * window, np.int32), np.empty(negative + 1, np.int32),
+               ns_label_codes(negative), np.empty((1, N), np.float32), np.empty(N, np.float32))
+    loss, examples = train_sequence(
+        words, len(words), own, len(own), *got, cdf, noise_buckets(cdf, bits), 32 - bits,
+        tree.codes, tree.points, tree.offsets, dm, True, window, True, negative, True,
+        train_words, learn_words, learn_own, learn_outputs, 0.05, np.array([77], np.uint64),
+        *buffers, True)
+    want = replay_sequence(list(words), own.tolist(), W_in, W_ns, W_hs, cdf, tree, dm, True,
+                           window, True, negative, True, train_words, learn_words, learn_own,
+                           learn_outputs, 0.05, LCG(77))
+    assert loss > 0 and examples >= len(words)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    # frozen rows are bit-identical; learning rows moved
+    for learns, rows in ((learn_own, own), (learn_words, np.unique(words))):
+        assert np.array_equal(got[0][rows], W_in[rows]) != learns
+    for out, start in ((got[1], W_ns), (got[2], W_hs)):
+        assert np.array_equal(out, start) != learn_outputs
+    np.testing.assert_array_equal(got[0][V + 1], W_in[V + 1])  # not the sequence's row
 
 
 def test_one_kernel_step_with_a_document_row_equals_the_reference_step():
