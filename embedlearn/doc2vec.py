@@ -2,9 +2,10 @@
 
 What is Doc2Vec's own is small: the tags (a table of tag keys and, per document, flat tag ids),
 the document rows, and the job kernels of :mod:`embedlearn.kernels.doc2vec`, which feed a
-document's row to the engine's step (:mod:`embedlearn.kernels.sgd`) as one more input row. The documents'
-words go through the base's vocabulary, encoding, job split, schedule, threads, checks and
-save/load (:class:`embedlearn.training.SGDModel`). Parameter names and defaults are gensim 4's.
+document's row to the engine's steps (:mod:`embedlearn.kernels.sgd`) as one more input row. The
+documents' words go through the base's vocabulary, encoding, job split, schedule, threads, checks
+and save/load (:class:`embedlearn.training.SGDModel`). Parameter names and defaults are gensim
+4's.
 
 Layout: one input matrix ``syn0`` holds the word rows (``0..V-1``), then the document rows
 (``V..V+D-1``), then a few scratch rows for inference, so that PV-DM can average a document row
@@ -57,7 +58,10 @@ class DocVectors(KeyedVectors):
     has one row, in order of first appearance, so int tags never allocate rows up to the largest
     one (gensim uses an int tag as a row index and allocates all rows below it). Lookups follow
     gensim's rule: a key is looked up first, then an int that is not a tag is taken as a row
-    index (``dv[0]`` is the first document's vector when the tags are strings).
+    index (``dv[0]`` is the first document's vector when the tags are strings). The queries of
+    :class:`KeyedVectors` take tags the same way: ``dv.most_similar(7)`` ranks the tags nearest
+    to tag ``7``, ``dv.most_similar([model.infer_vector(words)])`` those nearest to a new
+    document.
 
     Parameters
     ----------
@@ -268,8 +272,8 @@ class Doc2Vec(SGDModel):
 
     ``dm_concat=1`` (PV-DM with the document and window vectors concatenated) is not implemented:
     its input layer is ``(1 + 2 * window) * vector_size`` wide over a padded fixed window, which
-    the one averaged-rows step (:func:`~embedlearn.kernels.sgd.averaged_rows_step`) does not express, and
-    gensim's documentation calls it much larger and slower. ``corpus_file`` is not supported
+    the one averaged-rows step (:func:`~embedlearn.kernels.sgd.averaged_rows_step`) does not
+    express, and gensim's documentation calls it much larger and slower. ``corpus_file`` is not supported
     either (gensim tags its lines by number; pass documents).
 
     Parameters

@@ -178,7 +178,8 @@ def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_ro
     """Train PV-DM or PV-DBOW on one job: pieces of consecutive documents.
 
     Sequence ``s`` of the job (``tokens[offsets[s]:offsets[s + 1]]``) is (a piece of) document
-    ``first_doc + s``, whose own rows are ``tag_row0 + doc_tags[tag_offsets[d]:tag_offsets[d + 1]]``.
+    ``d = first_doc + s``, whose own rows are
+    ``tag_row0 + doc_tags[tag_offsets[d]:tag_offsets[d + 1]]``.
     Per sequence: subsample, then :func:`train_sequence` with every row learning. The learning
     rate falls linearly from ``alpha_start`` to ``alpha_end`` over the job's tokens.
 
@@ -260,9 +261,9 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
 
     For each sequence: seed the random stream with ``seeds[s]``, start row ``new_row`` of
     ``W_in`` uniform in ``[-0.5, 0.5) / N`` from that stream (gensim's start for an inferred
-    vector, ``pseudorandom_weak_vector``; trained rows start in ``[-1, 1) / N``), then run ``epochs`` passes of
-    :func:`train_sequence` with only that row learning (``learn_words=False``,
-    ``learn_outputs=False``, no word pairs) and copy it to ``out[s]``. The learning rate is
+    vector, ``pseudorandom_weak_vector``; trained rows start in ``[-1, 1) / N``), then run
+    ``epochs`` passes of :func:`train_sequence` with only that row learning
+    (``learn_words=False``, ``learn_outputs=False``, no word pairs) and copy it to ``out[s]``. The learning rate is
     constant within an epoch and falls linearly from ``alpha`` (first epoch) to ``min_alpha``
     (last epoch), as gensim's ``infer_vector``. Only row ``new_row`` of ``W_in`` is written.
 
