@@ -935,7 +935,7 @@ class HybridItemVectors:
         """Unit vectors predicted from content alone, float32 (n, N)."""
         return _unit_rows(self.content_map.predict(self._content_rows(list(items))))
 
-    def vectors(self, items, alpha=None, n_half=10.0) -> np.ndarray:
+    def vectors(self, items, alpha=None, n_half=10.0, fuse_items=None) -> np.ndarray:
         """Unit item vectors: fused for items with behaviour vectors, content for the rest.
 
         Parameters
@@ -945,6 +945,9 @@ class HybridItemVectors:
             Behaviour weight for items that have both (1: behaviour only, 0: content only).
             None: :func:`fusion_weights` of their counts with ``n_half``.
         n_half : float, default 10
+        fuse_items : collection of items, optional
+            Fuse only these (e.g. the items with few interactions); the other items with
+            behaviour vectors keep them unchanged. Default: fuse every item that has both.
         """
         items = list(items)
         rows = [self._behaviour._key_to_index.get(i) for i in items]
@@ -953,6 +956,10 @@ class HybridItemVectors:
         warm = [j for j, r in enumerate(rows) if r is not None]
         if cold:
             out[cold] = self.content_vectors([items[j] for j in cold])
+        if fuse_items is not None:
+            kept = [j for j in warm if items[j] not in fuse_items]
+            out[kept] = self._behaviour.unit_vectors[[rows[j] for j in kept]]
+            warm = [j for j in warm if items[j] in fuse_items]
         if warm:
             behaviour = self._behaviour.unit_vectors[[rows[j] for j in warm]]
             if alpha is None:
@@ -966,12 +973,12 @@ class HybridItemVectors:
                 out[warm] = _unit_rows(fuse(behaviour, self.content_vectors(with_content), alpha))
         return out
 
-    def recommender(self, items=None, alpha=None, n_half=10.0, recency=None):
+    def recommender(self, items=None, alpha=None, n_half=10.0, fuse_items=None, recency=None):
         """A :class:`VectorRecommender` over ``items`` (default :attr:`items`) and their
-        :meth:`vectors`."""
+        :meth:`vectors` (``recency`` as for :class:`VectorRecommender`)."""
         items = self.items if items is None else list(items)
-        return VectorRecommender(_Vectors(items, self.vectors(items, alpha, n_half)),
-                                 recency=recency)
+        vectors = self.vectors(items, alpha, n_half, fuse_items)
+        return VectorRecommender(_Vectors(items, vectors), recency=recency)
 
 
 class _Vectors(NamedTuple):

@@ -302,6 +302,9 @@ def test_hybrid_vectors_for_cold_items():
     np.testing.assert_allclose(hybrid.vectors(["a"], alpha=0.0), hybrid.content_vectors(["a"]),
                                rtol=1e-5)
     assert isinstance(rec, VectorRecommender)
+    only_a = hybrid.vectors(["a", "b"], alpha=0.0, fuse_items={"a"})
+    np.testing.assert_allclose(only_a[0], hybrid.content_vectors(["a"])[0], rtol=1e-5)
+    np.testing.assert_allclose(only_a[1], hybrid.vectors(["b"], alpha=1.0)[0], rtol=1e-6)
     assert HybridItemVectors(model, content).l2 in (0.01, 0.1, 1.0, 10.0, 100.0)
     with pytest.raises(KeyError, match="no content row"):
         HybridItemVectors(model, content).vectors(["q"])
