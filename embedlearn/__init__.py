@@ -17,7 +17,7 @@ _EXPORTS = {
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
-            "fasttext_format", "item2vec", "recsys")
+            "fasttext_format", "item2vec", "recsys", "serving", "alignment", "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

@@ -18,7 +18,8 @@ so results depend only on the seed, never on thread scheduling.
 import numpy as np
 from numba import njit
 
-from .sgd import draw_negatives, next_random, random_uniform, sgd_step
+from .sgd import (NOISE_BUCKET_BITS, draw_negatives, next_random, noise_buckets,
+                  ns_label_codes, random_uniform, single_row_step)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -153,11 +154,13 @@ def train_sets_job(items, offsets, set_start, set_end, W_in, W_out, keep_prob, n
     kept = np.empty(max_len, np.int32)
     pool = np.empty(max_len, np.int64)    # context positions, permuted in place
     where = np.empty(max_len, np.int64)   # where[p] = index of position p in pool
-    inputs = np.empty(1, np.int32)
-    negatives = np.empty(max(negative, 1), np.int32)
-    h = np.empty(N, np.float32)
+    # ns_rows = [target, negatives...]: the inlined step's NS rows (see kernels.sgd).
+    ns_rows = np.empty(max(negative, 0) + 1, np.int32)
+    ns_codes = ns_label_codes(max(negative, 0))
+    buckets = noise_buckets(noise_cdf, NOISE_BUCKET_BITS)
+    shift = 32 - NOISE_BUCKET_BITS
     grad_h = np.empty(N, np.float32)
-    # sgd_step's hierarchical-softmax arguments, unused (an empty code range disables HS).
+    # The step's hierarchical-softmax arguments, unused (an empty code range disables HS).
     W_hs = np.zeros((1, N), np.float32)
     codes = np.zeros(1, np.uint8)
     points = np.zeros(1, np.int32)
@@ -197,12 +200,12 @@ def train_sets_job(items, offsets, set_start, set_end, W_in, W_out, keep_prob, n
                     j = pr
                 else:
                     j = t if t < i else t + 1  # every position but i, in order
-                inputs[0] = kept[j]
-                n_neg = (draw_negatives(noise_cdf, target, negative, rng, negatives)
-                         if negative > 0 else -1)
-                loss += sgd_step(W_in, inputs, 1, True, target, W_out, negatives, n_neg,
-                                 W_hs, codes, points, 0, 0, alpha, h, grad_h,
-                                 True, True, compute_loss)
+                ns_rows[0] = target
+                n_neg = (draw_negatives(noise_cdf, buckets, shift, target, negative, rng,
+                                        ns_rows, 1) if negative > 0 else -1)
+                loss += single_row_step(W_in, kept[j], W_out, ns_rows, 0, n_neg, ns_codes,
+                                        W_hs, codes, points, 0, 0, np.float32(alpha), grad_h,
+                                        True, True, compute_loss)
                 examples += 1
                 if count_visits:
                     visits[target, kept[j]] += 1
