@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Word2Vec": "word2vec",
+    "Item2Vec": "item2vec",
     "GloVe": "glove",
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
@@ -16,7 +17,7 @@ _EXPORTS = {
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
-            "fasttext_format", "recsys", "serving", "alignment", "plotting", "spark")
+            "fasttext_format", "item2vec", "recsys", "serving", "alignment", "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 
