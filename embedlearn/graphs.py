@@ -1022,9 +1022,9 @@ class DeepWalk(Word2Vec):
     def _restore(self, arrays):
         super()._restore(arrays)
         keys, flags = self.vocab.index_to_key, arrays["int_labels"]
-        nodes = [int(k) if flag and _is_int(k) else k for k, flag in zip(keys, flags)]
-        if any(flag and str(v) != k for v, k, flag in zip(nodes, keys, flags)):
+        if any(flag and not (_is_int(k) and str(int(k)) == k) for k, flag in zip(keys, flags)):
             raise _BadLabels("a node label marked int is not an integer")
+        nodes = [int(k) if flag else k for k, flag in zip(keys, flags)]
         if not np.all(np.bincount(arrays["node_ids"], minlength=len(keys)) == 1):
             raise _BadLabels("node_ids is not a permutation of the rows")
         self.node_ids = arrays["node_ids"]
