@@ -1180,9 +1180,33 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
     among its neighbours and degrees rise: not textbook WL); a self-loop in the input makes the
     node its own neighbour, as it should.
     """
-    from .kernels.wl import wl_documents, wl_relabel
-
     training.check_nonnegative("iterations", iterations, integer=True)
+    return _wl_run(_wl_batch(graphs, node_label), int(iterations))
+
+
+@dataclass
+class _WLBatch:
+    """Graphs as one block-diagonal CSR graph (WL never crosses from one graph to another)
+    with their iteration-0 labels as ids into ``values`` (numbered in order of first
+    appearance)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    node_offsets: np.ndarray
+    labels0: np.ndarray
+    values: list
+
+    def extended(self, other):
+        """This batch followed by ``other`` (whose label ids continue this batch's)."""
+        n, m = self.node_offsets[-1], self.indptr[-1]
+        return _WLBatch(np.concatenate((self.indptr, other.indptr[1:] + m)),
+                        np.concatenate((self.indices, other.indices + np.int32(n))),
+                        np.concatenate((self.node_offsets, other.node_offsets[1:] + n)),
+                        np.concatenate((self.labels0, other.labels0)), other.values)
+
+
+def _wl_batch(graphs, node_label, values=()):
+    """Check and pack the graphs; label ids continue those of ``values`` (already numbered)."""
     if isinstance(graphs, (Graph, str, bytes)) or not hasattr(graphs, "__iter__"):
         raise TypeError("graphs must be a sequence of graphs")
     batch = [_wl_graph(g, node_label, i) for i, g in enumerate(graphs)]
@@ -1194,11 +1218,10 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
     edge_counts = np.array([len(g.indices) for g in batch], np.int64)
     edge_offsets = np.zeros(len(batch) + 1, np.int64)
     np.cumsum(edge_counts, out=edge_offsets[1:])
-    # The batch as one block-diagonal CSR graph: WL never crosses from one graph to another.
     indptr = np.concatenate([[0]] + [g.indptr[1:] + e for g, e in zip(batch, edge_offsets)])
     indices = np.concatenate([g.indices.astype(np.int64) + o
                               for g, o in zip(batch, node_offsets)]).astype(np.int32)
-    initial = {}
+    initial = {x: i for i, x in enumerate(values)}
     if node_label is None:
         raw = np.concatenate([g.degrees for g in batch]).tolist()
     else:
@@ -1208,13 +1231,19 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
                               len(raw))
     except TypeError as err:
         raise TypeError(f"node labels must be hashable: {err}") from None
-    node_labels, counts = wl_relabel(indptr.astype(np.int64), indices, labels0, len(initial),
-                                     int(iterations))
-    word_offsets = np.zeros(int(iterations) + 2, np.int64)
+    return _WLBatch(indptr.astype(np.int64), indices, node_offsets, labels0, list(initial))
+
+
+def _wl_run(batch, iterations):
+    from .kernels.wl import wl_documents, wl_relabel
+
+    node_labels, counts = wl_relabel(batch.indptr, batch.indices, batch.labels0,
+                                     len(batch.values), iterations)
+    word_offsets = np.zeros(iterations + 2, np.int64)
     np.cumsum(counts, out=word_offsets[1:])
-    tokens, offsets = wl_documents(node_labels, word_offsets, node_offsets)
-    return WLDocuments(Corpus(tokens, offsets), word_offsets, node_labels, node_offsets,
-                       list(initial))
+    tokens, offsets = wl_documents(node_labels, word_offsets, batch.node_offsets)
+    return WLDocuments(Corpus(tokens, offsets), word_offsets, node_labels, batch.node_offsets,
+                       batch.values)
 
 
 def _wl_graph(graph, node_label, i):
