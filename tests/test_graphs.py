@@ -214,6 +214,25 @@ def test_node_classification_equals_sklearn_one_vs_rest():
     assert result.multilabel and 0.3 < result.micro_f1[0, 0] < 1.0
 
 
+def test_node_classification_split_is_one_repeat():
+    pytest.importorskip("sklearn")
+    from embedlearn.evaluation import node_classification, node_classification_split
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 200)
+    X = np.eye(3)[y] + rng.normal(scale=0.8, size=(200, 3))
+    order = np.random.default_rng(9).permutation(200)
+    whole = node_classification(X, y, train_fractions=(0.3,), repeats=1, seed=9)
+    micro, macro = node_classification_split(X, y, order[:60], order[60:])
+    assert (micro, macro) == (whole.micro_f1[0, 0], whole.macro_f1[0, 0])
+    with pytest.raises(ValueError, match="share nodes"):
+        node_classification_split(X, y, order[:60], order[50:])
+    with pytest.raises(ValueError, match="lie in"):
+        node_classification_split(X, y, [0, 1], [200])
+    with pytest.raises(ValueError, match="non-empty"):
+        node_classification_split(X, y, [0, 1], [])
+
+
 def test_node_classification_separable_and_chance():
     pytest.importorskip("sklearn")
     from embedlearn.evaluation import node_classification
