@@ -18,7 +18,7 @@ _EXPORTS = {
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
-            "fasttext_format")
+            "fasttext_format", "recsys", "serving", "alignment", "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

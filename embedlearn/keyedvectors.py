@@ -709,7 +709,18 @@ class KeyedVectors:
             weights.append(float(weight))
         return vecs, weights, indices
 
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    def build_index(self, kind="flat", metric="cosine", **params):
+        """A FAISS index over these vectors (see :func:`embedlearn.serving.build_index`).
+
+        ``kind`` is ``"flat"`` (exact), ``"hnsw"``, ``"ivf"`` or ``"ivfpq"``; use the result
+        with ``most_similar(..., index=...)`` or its own ``search``.
+        """
+        from .serving import build_index
+
+        return build_index(self, kind=kind, metric=metric, **params)
+
+    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None,
+                     index=None, **search_params):
         """Nearest keys to a combination of keys/vectors: 3CosAdd, as gensim 4 and word2vec.c.
 
         The query is the weighted mean of the unit vectors of the given keys (raw vectors are used as
@@ -729,6 +740,10 @@ class KeyedVectors:
             (as gensim), ``topn < 1`` returns ``[]``.
         restrict_vocab : int, optional
             Search only the first ``restrict_vocab`` keys (the most frequent ones).
+        index : embedlearn.serving.VectorIndex, optional
+            Answer from an approximate nearest-neighbour index built over these vectors
+            (:meth:`build_index`) instead of by exact search; ``search_params`` (e.g.
+            ``ef_search``, ``nprobe``) go to its search. Exact search stays the default.
 
         Returns
         -------
@@ -742,6 +757,14 @@ class KeyedVectors:
         ValueError
             If no input is given or a vector has the wrong shape.
         """
+        if index is not None:
+            from .serving import most_similar
+
+            return most_similar(self, positive, negative, topn=topn, index=index,
+                                restrict_vocab=restrict_vocab, **search_params)
+        if search_params:
+            raise TypeError(f"unexpected arguments {sorted(search_params)} (search parameters "
+                            "need index=...)")
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)

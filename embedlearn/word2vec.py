@@ -165,10 +165,11 @@ class Word2Vec(SGDModel):
         from .kernels.sgd import train_window_job
 
         loss, examples, effective = train_window_job(
-            piece.tokens, piece.offsets, 0, piece.n_sentences, self.syn0, self.syn1neg,
+            piece.tokens, piece.offsets, 0, len(piece.tokens), self.syn0, self.syn1neg,
             self.syn1, self._keep_prob, self._noise_cdf, self._codes, self._points,
-            self._code_offsets, bool(self.sg), bool(self.cbow_mean), self.window, self.negative,
-            bool(self.hs), alpha_start, alpha_end, seed, compute_loss)
+            self._code_offsets, bool(self.sg), bool(self.cbow_mean), self.window,
+            self.shrink_windows, self.negative, bool(self.hs), alpha_start, alpha_end, seed,
+            compute_loss)
         return loss, examples, effective
 
     def __repr__(self):
