@@ -225,17 +225,21 @@ def _score_split(X, Y, classes, indicator, train, test, C, max_iter):
     """(Micro-F1, Macro-F1) of one-vs-rest logistic regression trained on ``train``."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
+    from threadpoolctl import threadpool_limits
 
     # One-vs-rest: one binary logistic regression per class seen both ways in training;
     # a class only positive outranks every other, a class never positive never wins.
     scores = np.full((len(test), indicator.shape[1]), -np.inf)
-    for c in range(indicator.shape[1]):
-        y_c = indicator[train, c]
-        if y_c.all():
-            scores[:, c] = np.inf
-        elif y_c.any():
-            clf = LogisticRegression(C=C, max_iter=max_iter).fit(X[train], y_c)
-            scores[:, c] = clf.decision_function(X[test])
+    # One BLAS thread: these fits are small (thousands x 128), and BLAS's own threads made each
+    # one about ten times slower on two busy cores (measured); only rounding can differ.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for c in range(indicator.shape[1]):
+            y_c = indicator[train, c]
+            if y_c.all():
+                scores[:, c] = np.inf
+            elif y_c.any():
+                clf = LogisticRegression(C=C, max_iter=max_iter).fit(X[train], y_c)
+                scores[:, c] = clf.decision_function(X[test])
     if classes is None:  # multi-label: each node gets its k best classes, k its true count
         k = Y[test].sum(axis=1)
         rank = np.argsort(-scores, axis=1, kind="stable")
