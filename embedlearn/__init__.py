@@ -15,6 +15,7 @@ _EXPORTS = {
     "Graph": "graphs",
     "DeepWalk": "graphs",
     "Node2Vec": "graphs",
+    "Graph2Vec": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",

@@ -37,7 +37,7 @@ from .validation import ArraySpec
 from .word2vec import Word2Vec
 
 __all__ = ["Graph", "GraphWarning", "Walker", "random_walks", "node2vec_table_bytes",
-           "NodeVectors", "DeepWalk", "Node2Vec", "WLDocuments", "weisfeiler_lehman"]
+           "NodeVectors", "DeepWalk", "Node2Vec", "WLDocuments", "weisfeiler_lehman", "Graph2Vec"]
 
 _DUPLICATES = ("merge", "sum", "error")
 
@@ -1265,3 +1265,220 @@ def _wl_graph(graph, node_label, i):
         return Graph.from_networkx(graph, weight=None, node_label=node_label)
     except ValueError as err:
         raise ValueError(f"graph {i}: {err}") from None
+
+
+# ============================================================================= Graph2Vec
+class Graph2Vec:
+    """Whole-graph vectors: PV-DBOW over Weisfeiler–Lehman subtree labels (Narayanan et al. 2017).
+
+    Each graph is a document whose words are the WL labels of its nodes at iterations
+    ``0..wl_iterations`` (:func:`weisfeiler_lehman`); a graph's vector predicts each of its
+    labels by negative sampling (kernel :func:`embedlearn.kernels.dbow.train_dbow_job`), so
+    graphs sharing rooted subtrees get close vectors. The interface is karateclub's
+    (``fit(graphs)``, ``get_embedding()``, ``infer(graphs)``) and so are the defaults
+    (``wl_iterations=2``, 128 dimensions, ``min_count=5``, ``sample=1e-4``, 10 epochs, learning
+    rate 0.025), which train gensim's ``Doc2Vec(dm=0)`` on the same documents.
+
+    Where this differs from karateclub: the WL relabelling is the textbook one (no self-loop
+    added to every node, see :func:`weisfeiler_lehman`), labels are numbered, not hashed to
+    strings, and the learning rate falls linearly within jobs as in
+    :class:`~embedlearn.word2vec.Word2Vec` (gensim keeps it constant within a job).
+
+    Parameters
+    ----------
+    wl_iterations : int, default 2
+    node_label : str, optional
+        Node attribute giving the iteration-0 labels (``"label"`` for the TU data sets); by
+        default the degree.
+    vector_size : int, default 128
+    negative : int, default 5
+    min_count : int, default 5
+        Labels seen fewer times over all training graphs are dropped.
+    sample : float, default 1e-4
+        Subsampling threshold of frequent labels (0 disables it).
+    epochs : int, default 10
+    alpha, min_alpha : float, default 0.025, 0.0001
+        Linear learning-rate schedule over all epochs.
+    workers : int, optional
+        Threads (default: usable cores); ``workers=1`` with a fixed ``seed`` is bitwise
+        reproducible.
+    seed : int, default 1
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> graphs = [nx.cycle_graph(n) for n in range(3, 13)]
+    >>> graphs += [nx.star_graph(n) for n in range(3, 13)]
+    >>> model = Graph2Vec(vector_size=16, min_count=1, epochs=20, workers=1).fit(graphs)
+    >>> model.get_embedding().shape
+    (20, 16)
+    """
+
+    def __init__(self, wl_iterations=2, node_label=None, vector_size=128, negative=5,
+                 min_count=5, sample=1e-4, epochs=10, alpha=0.025, min_alpha=0.0001,
+                 workers=None, seed=1):
+        training.check_nonnegative("wl_iterations", wl_iterations, integer=True)
+        training.check_positive("vector_size", vector_size, integer=True)
+        training.check_positive("negative", negative, integer=True)
+        training.check_nonnegative("min_count", min_count, integer=True)
+        training.check_nonnegative("sample", sample)
+        training.check_positive("epochs", epochs, integer=True)
+        from .validation import check_learning_rate
+
+        self.alpha = check_learning_rate("alpha", alpha)
+        self.min_alpha = check_learning_rate("min_alpha", min_alpha, allow_zero=True)
+        if workers is not None:
+            training.check_positive("workers", workers, integer=True)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        self.wl_iterations, self.node_label = int(wl_iterations), node_label
+        self.vector_size, self.negative = int(vector_size), int(negative)
+        self.min_count, self.sample, self.epochs = int(min_count), float(sample), int(epochs)
+        self.workers = training.default_workers() if workers is None else int(workers)
+        self.seed = int(seed)
+        self.vocab = None
+        self.graph_vectors = None
+        self.label_vectors = None   # the output (syn1neg) rows, one per kept WL label
+        self._batch = None          # the training graphs, packed, for relabelling new graphs
+        self._counts = None         # labels per WL iteration in the training batch
+
+    def __repr__(self):
+        fitted = (f"{len(self.graph_vectors)} graphs, {len(self.vocab)} WL labels"
+                  if self.graph_vectors is not None else "not fitted")
+        return (f"Graph2Vec(wl_iterations={self.wl_iterations}, vector_size={self.vector_size}, "
+                f"{fitted})")
+
+    # --- training -----------------------------------------------------------------------------
+    def fit(self, graphs):
+        """Relabel ``graphs`` by WL and learn one vector per graph (and per WL label).
+
+        Parameters
+        ----------
+        graphs : sequence of networkx graphs or Graph
+
+        Returns
+        -------
+        Graph2Vec
+            ``self``.
+        """
+        from .vocab import Vocabulary
+
+        batch = _wl_batch(graphs, self.node_label)
+        docs = _wl_run(batch, self.wl_iterations)
+        counts = np.bincount(docs.corpus.tokens, minlength=docs.n_words)
+        vocab = Vocabulary.from_counts(docs.words(), counts, min_count=self.min_count)
+        self.vocab, self._batch = vocab, batch
+        self._counts = np.diff(docs.word_offsets)
+        tokens, offsets = self._encode(docs, np.arange(docs.n_words))
+        n_graphs = len(offsets) - 1
+        rng = np.random.default_rng([self.seed, 0])
+        # gensim's start for document and word rows: uniform in [-1, 1) / N; outputs at zero.
+        self.graph_vectors = ((rng.random((n_graphs, self.vector_size), dtype=np.float32) * 2 - 1)
+                              / self.vector_size).astype(np.float32)
+        self.label_vectors = np.zeros((len(vocab), self.vector_size), np.float32)
+        self._train(tokens, offsets, self.graph_vectors, True, self.epochs, self.alpha,
+                    self.min_alpha, self.seed)
+        return self
+
+    def _encode(self, docs, to_training_word):
+        """The documents as vocabulary ids (labels below ``min_count`` or unseen dropped).
+
+        ``to_training_word`` maps each word id of ``docs`` to the training run's word id, or -1.
+        """
+        index = np.full(int(self._counts.sum()), -1, np.int64)
+        for i, key in enumerate(self.vocab.index_to_key):
+            k, label = key.split("_")
+            index[int(np.sum(self._counts[:int(k)])) + int(label)] = i
+        word = to_training_word[docs.corpus.tokens]
+        ids = np.where(word >= 0, index[np.maximum(word, 0)], -1)
+        keep = ids >= 0
+        kept_before = np.concatenate(([0], np.cumsum(keep)))   # kept tokens before each position
+        return ids[keep].astype(np.int32), kept_before[docs.corpus.offsets].astype(np.int64)
+
+    def _train(self, tokens, offsets, rows_matrix, learn_outputs, epochs, alpha0, alpha1, seed):
+        from .kernels.dbow import train_dbow_job
+
+        if len(tokens) == 0:
+            raise ValueError("no WL label of these graphs is in the vocabulary (min_count="
+                             f"{self.min_count}); nothing to train on")
+        keep = self.vocab.keep_probabilities(self.sample)
+        cdf = self.vocab.noise_cdf()
+        doc_rows = np.arange(len(offsets) - 1, dtype=np.int64)
+        starts = training.split_jobs(offsets)
+        jobs = list(enumerate(zip(starts[:-1], starts[1:])))
+        n_tokens, total = len(tokens), len(tokens) * epochs
+
+        def alpha_at(epoch, token):
+            return alpha0 + (alpha1 - alpha0) * (epoch * n_tokens + token) / total
+
+        for epoch in range(epochs):
+            def run(job, epoch=epoch):
+                index, (s0, s1) = job
+                return train_dbow_job(tokens, offsets, s0, s1, doc_rows, rows_matrix,
+                                      self.label_vectors, keep, cdf, self.negative,
+                                      alpha_at(epoch, offsets[s0]), alpha_at(epoch, offsets[s1]),
+                                      training.job_seed(seed, epoch, index), learn_outputs,
+                                      False)
+
+            training.run_jobs(run, jobs, self.workers)
+        if not (np.isfinite(rows_matrix).all() and np.isfinite(self.label_vectors).all()):
+            raise FloatingPointError("Graph2Vec diverged (a weight is not finite): lower alpha")
+
+    # --- results ------------------------------------------------------------------------------
+    def _check_fitted(self):
+        if self.graph_vectors is None:
+            raise VocabularyError("Graph2Vec is not fitted: call fit(graphs) first")
+
+    def get_embedding(self) -> np.ndarray:
+        """The training graphs' vectors, shape (n_graphs, vector_size), in the order given."""
+        self._check_fitted()
+        return self.graph_vectors.copy()
+
+    def infer(self, graphs, epochs=None, alpha=None, min_alpha=None, seed=None) -> np.ndarray:
+        """Vectors for new graphs, the label vectors fixed (gensim's ``infer_vector``).
+
+        The new graphs are relabelled with the training graphs' WL dictionaries (a subtree seen
+        in training gets its label; an unseen one is dropped, as an unknown word), and each
+        graph's fresh row is trained alone against the frozen output vectors.
+
+        Parameters
+        ----------
+        graphs : sequence of networkx graphs or Graph
+        epochs, alpha, min_alpha : optional
+            Default to the model's.
+        seed : int, optional
+            Default: the model's seed (so inferring the same graph twice gives the same vector).
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (len(graphs), vector_size)
+        """
+        from .validation import check_learning_rate
+
+        self._check_fitted()
+        epochs = self.epochs if epochs is None else epochs
+        training.check_positive("epochs", epochs, integer=True)
+        alpha0 = self.alpha if alpha is None else check_learning_rate("alpha", alpha)
+        alpha1 = (self.min_alpha if min_alpha is None
+                  else check_learning_rate("min_alpha", min_alpha, allow_zero=True))
+        seed = self.seed if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        new = _wl_batch(graphs, self.node_label, self._batch.values)
+        n_old = len(self._batch.node_offsets) - 1
+        both = _wl_run(self._batch.extended(new), self.wl_iterations)
+        # Word (k, label) of the joint run is the training run's word (k, label) when
+        # label < the training run's count at iteration k (labels are numbered in order of
+        # first appearance, training graphs first); larger labels are new subtrees.
+        k = np.repeat(np.arange(self.wl_iterations + 1), np.diff(both.word_offsets))
+        label = np.arange(both.n_words) - both.word_offsets[k]
+        train_offsets = np.concatenate(([0], np.cumsum(self._counts)))
+        to_training = np.where(label < self._counts[k], train_offsets[k] + label, -1)
+        tokens, offsets = self._encode(both, to_training)
+        tokens, offsets = tokens[offsets[n_old]:], offsets[n_old:] - offsets[n_old]
+        n_new = len(offsets) - 1
+        rng = np.random.default_rng([int(seed), 1])
+        rows = ((rng.random((n_new, self.vector_size), dtype=np.float32) * 2 - 1)
+                / self.vector_size).astype(np.float32)
+        self._train(tokens, offsets, rows, False, int(epochs), alpha0, alpha1, int(seed))
+        return rows
