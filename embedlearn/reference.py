@@ -1307,3 +1307,85 @@ def set_sgns_loss_and_grads(W_in, W_out, items, negatives):
 
 
 __all__ += ["set_sgns_loss_and_grads"]
+
+
+# =========================================================================== PV-DBOW (Graph2Vec)
+_LCG_MULT, _LCG_INC = 25214903917, 11
+
+
+class LCG:
+    """word2vec.c's generator in Python integers, drawn from exactly as the kernels draw
+    (:func:`embedlearn.kernels.sgd.next_random`, ``random_uniform``, ``draw_noise``)."""
+
+    def __init__(self, seed: int):
+        self.state = int(seed) & _MASK64
+
+    def next(self) -> int:
+        """Advance the state and return it."""
+        self.state = (self.state * _LCG_MULT + _LCG_INC) & _MASK64
+        return self.state
+
+    def uniform(self) -> np.float32:
+        """A float32 in [0, 1) from 32 high bits."""
+        return np.float32((self.next() >> 16) & 0xFFFFFFFF) * np.float32(2.0**-32)
+
+    def noise(self, noise_cdf) -> int:
+        """One noise word: ``bisect_left(noise_cdf, r)``, ``r`` scaled from 32 high bits."""
+        r = (((self.next() >> 16) & 0xFFFFFFFF) * int(noise_cdf[-1])) >> 32
+        return int(np.searchsorted(noise_cdf, r))
+
+
+def dbow_job_reference(docs, doc_rows, W_doc, W_out, keep_prob, noise_cdf, negative, alpha_start,
+                       alpha_end, seed, learn_outputs=True):
+    r"""PV-DBOW without word vectors, one job in plain Python: the loop of
+    :func:`embedlearn.kernels.dbow.train_dbow_job`, each step by :func:`sgd_step_reference`.
+
+    For every token :math:`w` of document :math:`g` (kept with probability ``keep_prob[w]``),
+    the document's row :math:`\mathbf d_g` predicts :math:`w` by negative sampling,
+
+    .. math::
+        E = -\log\sigma(\mathbf u_w^\top\mathbf d_g)
+            - \sum_{k\in\mathcal N}\log\sigma(-\mathbf u_k^\top\mathbf d_g),
+
+    the loss of :func:`ns_loss_and_grads` with :math:`\mathbf h = \mathbf d_g`. Noise draws equal
+    to :math:`w` are dropped and the learning rate falls linearly over the job's tokens, as in
+    the kernel.
+
+    Parameters
+    ----------
+    docs : list of list of int
+    doc_rows : sequence of int
+        Row of ``W_doc`` for each document.
+    W_doc, W_out : ndarray
+        Not modified; the updated copies are returned.
+    keep_prob, noise_cdf : ndarray
+    negative : int
+    alpha_start, alpha_end : float
+    seed : int
+    learn_outputs : bool
+
+    Returns
+    -------
+    W_doc, W_out : ndarray
+    loss : float
+    examples : int
+    """
+    rng = LCG(seed)
+    total = sum(len(d) for d in docs)
+    done, loss, examples = 0, 0.0, 0
+    for g, doc in enumerate(docs):
+        for w in doc:
+            alpha = np.float32(alpha_start + (alpha_end - alpha_start) * done / max(total, 1))
+            done += 1
+            if keep_prob[w] < 1.0 and keep_prob[w] < rng.uniform():
+                continue
+            negatives = [x for x in (rng.noise(noise_cdf) for _ in range(negative)) if x != w]
+            step = sgd_step_reference(W_doc, [doc_rows[g]], w, alpha, W_out_ns=W_out,
+                                      negatives=negatives, learn_outputs=learn_outputs)
+            W_doc, W_out = step.W_in, step.W_out_ns
+            loss += step.loss
+            examples += 1
+    return W_doc, W_out, loss, examples
+
+
+__all__ += ["LCG", "dbow_job_reference"]

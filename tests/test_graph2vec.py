@@ -6,27 +6,8 @@ import pytest
 
 from embedlearn.graphs import Graph2Vec, weisfeiler_lehman
 from embedlearn.kernels.dbow import train_dbow_job
-from embedlearn.reference import check_gradients, ns_loss_and_grads, sgd_step_reference
+from embedlearn.reference import check_gradients, dbow_job_reference, ns_loss_and_grads
 from embedlearn.vocab import Vocabulary
-
-MASK = (1 << 64) - 1
-
-
-class LCG:
-    """word2vec.c's generator, drawn from exactly as the kernels draw."""
-
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state * 25214903917 + 11) & MASK
-        return self.state
-
-    def uniform(self):
-        return np.float32((self.next() >> 16) & 0xFFFFFFFF) * np.float32(2.0**-32)
-
-    def noise(self, cdf):
-        return int(np.searchsorted(cdf, (((self.next() >> 16) & 0xFFFFFFFF) * int(cdf[-1])) >> 32))
 
 
 def _docs(V=12, S=6, seed=0):
@@ -38,27 +19,6 @@ def _docs(V=12, S=6, seed=0):
     return docs, tokens, offsets, Vocabulary([f"w{i}" for i in range(V)], counts)
 
 
-def replay_dbow_job(docs, rows, W_doc, W_out, keep, cdf, negative, alpha0, alpha1, seed,
-                    learn_outputs):
-    """The loop of ``train_dbow_job`` in plain Python, each step by ``sgd_step_reference``."""
-    rng = LCG(seed)
-    total = sum(len(d) for d in docs)
-    done, loss, examples = 0, 0.0, 0
-    for s, doc in enumerate(docs):
-        for w in doc:
-            alpha = np.float32(alpha0 + (alpha1 - alpha0) * done / max(total, 1))
-            done += 1
-            if keep[w] < 1.0 and keep[w] < rng.uniform():
-                continue
-            negs = [x for x in (rng.noise(cdf) for _ in range(negative)) if x != w]
-            step = sgd_step_reference(W_doc, [rows[s]], w, alpha, W_out_ns=W_out, negatives=negs,
-                                      learn_outputs=learn_outputs)
-            W_doc, W_out = step.W_in, step.W_out_ns
-            loss += step.loss
-            examples += 1
-    return W_doc, W_out, loss, examples
-
-
 # --- the objective: one token's term is NS with h = the document's row ----------------------
 def test_dbow_term_gradient_equals_finite_differences():
     rng = np.random.default_rng(1)
@@ -66,11 +26,16 @@ def test_dbow_term_gradient_equals_finite_differences():
     loss, grad_h, rows, grad_rows = ns_loss_and_grads(d, W_out, 3, [1, 7, 7])
     G = np.zeros_like(W_out)
     G[rows] = grad_rows
-    check_gradients(lambda d, W_out: ns_loss_and_grads(d, W_out, 3, [1, 7, 7])[0],
-                    {"d": d, "W_out": W_out}, {"d": grad_h, "W_out": G})
+    errors = check_gradients(lambda d, W_out: ns_loss_and_grads(d, W_out, 3, [1, 7, 7])[0],
+                             {"d": d, "W_out": W_out}, {"d": grad_h, "W_out": G})
+    assert max(errors.values()) < 1e-6, errors
+    # A wrong gradient (the target's sign flipped) is caught by the same check.
+    wrong = check_gradients(lambda d: ns_loss_and_grads(d, W_out, 3, [1, 7, 7])[0], {"d": d},
+                            {"d": grad_h - 2 * (1 / (1 + np.exp(-W_out[3] @ d)) - 1) * W_out[3]})
+    assert wrong["d"] > 1e-2
 
 
-# --- one job: kernel = plain-Python replay on the reference step -----------------------------
+# --- one job: kernel = the plain-Python job of embedlearn.reference ---------------------------
 @pytest.mark.parametrize("subsample", [False, True])
 @pytest.mark.parametrize("learn_outputs", [True, False])
 def test_dbow_job_equals_reference_replay(subsample, learn_outputs):
@@ -82,7 +47,7 @@ def test_dbow_job_equals_reference_replay(subsample, learn_outputs):
     rows = np.array([4, 0, 2, 1, 5, 3], np.int64)          # documents need not be rows in order
     W_doc = rng.normal(scale=0.3, size=(6, 8)).astype(np.float32)
     W_out = rng.normal(scale=0.3, size=(len(vocab), 8)).astype(np.float32)
-    ref_doc, ref_out, ref_loss, ref_examples = replay_dbow_job(
+    ref_doc, ref_out, ref_loss, ref_examples = dbow_job_reference(
         docs, rows, W_doc.copy(), W_out.copy(), keep, cdf, 3, 0.05, 0.01, 77, learn_outputs)
     loss, examples = train_dbow_job(tokens, offsets, 0, len(docs), rows, W_doc, W_out, keep, cdf,
                                     3, 0.05, 0.01, 77, learn_outputs, True)
