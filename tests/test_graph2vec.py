@@ -4,7 +4,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from embedlearn.graphs import Graph2Vec, weisfeiler_lehman
+from embedlearn.graphs import DeepWalk, Graph2Vec, weisfeiler_lehman
 from embedlearn.kernels.dbow import train_dbow_job
 from embedlearn.reference import check_gradients, dbow_job_reference, ns_loss_and_grads
 from embedlearn.vocab import Vocabulary
@@ -156,3 +156,51 @@ def test_mutag_accuracy_matches_published_and_gensim():
     X = np.array([gensim.dv[g] for g in range(len(tagged))])
     theirs = graph_classification(X, data.labels, folds=10, classifier="svm", seed=1)
     assert abs(ours.mean - theirs.mean) <= 0.05, (str(ours), str(theirs))
+
+
+# --- files ------------------------------------------------------------------------------------
+def test_save_load_round_trip_infers_the_same(tmp_path):
+    graphs, _ = _toy_graphs()
+    for i, g in enumerate(graphs):  # string iteration-0 labels, as atom types
+        nx.set_node_attributes(g, {v: "CNO"[(v + i) % 3] for v in g}, "atom")
+    model = Graph2Vec(node_label="atom", vector_size=8, min_count=1, epochs=5, workers=1)
+    model.fit(graphs)
+    path = tmp_path / "g2v.npz"
+    model.save(path)
+    loaded = Graph2Vec.load(path)
+    assert np.array_equal(loaded.get_embedding(), model.get_embedding())
+    assert np.array_equal(loaded.label_vectors, model.label_vectors)
+    assert loaded.vocab.index_to_key == model.vocab.index_to_key
+    new = [nx.relabel_nodes(graphs[3], {v: v + 100 for v in graphs[3]}), graphs[20]]
+    assert np.array_equal(loaded.infer(new), model.infer(new))
+
+
+def test_load_rejects_damaged_files(tmp_path):
+    from embedlearn.errors import ModelFileError
+
+    graphs, _ = _toy_graphs()
+    model = Graph2Vec(vector_size=8, min_count=1, epochs=2, workers=1).fit(graphs)
+    path = tmp_path / "g2v.npz"
+    model.save(path)
+    good = dict(np.load(path))
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ModelFileError):
+        Graph2Vec.load(truncated)
+    other = tmp_path / "deepwalk.npz"
+    DeepWalk(nx.karate_club_graph(), num_walks=1, walk_length=5, vector_size=4, workers=1,
+             progress=False).save(other)
+    with pytest.raises(ModelFileError, match="Graph2Vec"):
+        Graph2Vec.load(other)
+    for name, bad in (("indices", good["indices"] + 10_000),          # a neighbour out of range
+                      ("graph_vectors", good["graph_vectors"][:, :4]),  # wrong width
+                      ("labels0", good["labels0"].astype(np.int64))):   # wrong dtype
+        np.savez(tmp_path / "bad.npz", **{**good, name: bad})
+        with pytest.raises(ModelFileError, match=name):
+            Graph2Vec.load(tmp_path / "bad.npz")
+    with pytest.raises(TypeError, match="cannot save"):
+        tupled = [nx.path_graph(3) for _ in range(2)]
+        for g in tupled:
+            nx.set_node_attributes(g, (1, 2), "pair")
+        Graph2Vec(node_label="pair", min_count=1, epochs=1, workers=1).fit(tupled).save(
+            tmp_path / "t.npz")
