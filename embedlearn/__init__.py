@@ -14,6 +14,9 @@ _EXPORTS = {
     "Vocabulary": "vocab",
     "Corpus": "corpus",
     "Graph": "graphs",
+    "DeepWalk": "graphs",
+    "Node2Vec": "graphs",
+    "Graph2Vec": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
