@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Word2Vec": "word2vec",
+    "Item2Vec": "item2vec",
     "GloVe": "glove",
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
@@ -15,10 +16,13 @@ _EXPORTS = {
     "Doc2Vec": "doc2vec",
     "TaggedDocument": "doc2vec",
     "Graph": "graphs",
+    "DeepWalk": "graphs",
+    "Node2Vec": "graphs",
+    "Graph2Vec": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
-            "fasttext_format", "recsys", "serving", "alignment", "plotting", "spark")
+            "fasttext_format", "item2vec", "recsys", "serving", "alignment", "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 
