@@ -159,7 +159,8 @@ def test_document_job_equals_reference_replay(dm, cbow_mean, train_words, negati
     V, cdf, tree = len(vocab), vocab.noise_cdf(0.75), vocab.huffman()
     # The job holds documents 1..3 (first_doc=1): its sequences start at offsets[1].
     piece_tokens, piece_offsets = tokens[offsets[1]:], offsets[1:] - offsets[1]
-    args = (dm, cbow_mean, 3, shrink, negative, use_hs, train_words, 0.05, 0.01, 987654321)
+    # bool flags, as Doc2Vec passes them (an int would compile another specialisation)
+    args = (bool(dm), cbow_mean, 3, shrink, negative, use_hs, train_words, 0.05, 0.01, 987654321)
     want = replay_document_job(piece_tokens, piece_offsets, 1, doc_tags, tag_offsets, V, W_in,
                                W_ns, W_hs, keep, cdf, tree, *args)
     got = [W_in.copy(), W_ns.copy(), W_hs.copy()]
@@ -240,7 +241,7 @@ def test_inference_job_equals_reference_replay(dm, cbow_mean, negative, use_hs):
     out = np.zeros((4, N), np.float32)
     got = [W_in.copy(), W_ns.copy(), W_hs.copy()]
     infer_sequences_job(tokens, offsets, 0, 4, seeds, new_row, out, got[0], got[1], got[2], keep,
-                        cdf, tree.codes, tree.points, tree.offsets, dm, cbow_mean, 3, True,
+                        cdf, tree.codes, tree.points, tree.offsets, bool(dm), cbow_mean, 3, True,
                         negative, use_hs, epochs, alpha, min_alpha)
     for s in range(4):
         rng = LCG(int(seeds[s]))

@@ -241,13 +241,17 @@ def train_document_job(tokens, offsets, first_doc, doc_tags, tag_offsets, tag_ro
         n_own = tag_offsets[d + 1] - tag_offsets[d]
         for t in range(n_own):
             own_rows[t] = tag_row0 + doc_tags[tag_offsets[d] + t]
-        n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words)
+        # np.int64: numba would first type the count as the literal 0 and compile
+        # train_sequence for it too.
+        n = np.int64(_subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words))
         effective += n
+        # np.bool_ constants, not literals: numba would compile train_sequence once more for
+        # each combination of literal flags (a literal argument is a specialisation of its own).
         seq_loss, seq_examples = train_sequence(
             words, n, own_rows, n_own, W_in, W_ns, W_hs, noise_cdf, buckets, 32 - bits, codes,
             points, code_offsets, dm, cbow_mean, window, shrink_windows, negative, use_hs,
-            train_words, True, True, True, alpha, rng, inputs, ns_rows, ns_codes, h, grad_h,
-            compute_loss)
+            train_words, np.bool_(True), np.bool_(True), np.bool_(True), alpha, rng, inputs,
+            ns_rows, ns_codes, h, grad_h, compute_loss)
         loss += seq_loss
         examples += seq_examples
     return loss, examples, effective
@@ -263,9 +267,9 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
     ``W_in`` uniform in ``[-0.5, 0.5) / N`` from that stream (gensim's start for an inferred
     vector, ``pseudorandom_weak_vector``; trained rows start in ``[-1, 1) / N``), then run
     ``epochs`` passes of :func:`train_sequence` with only that row learning
-    (``learn_words=False``, ``learn_outputs=False``, no word pairs) and copy it to ``out[s]``. The learning rate is
-    constant within an epoch and falls linearly from ``alpha`` (first epoch) to ``min_alpha``
-    (last epoch), as gensim's ``infer_vector``. Only row ``new_row`` of ``W_in`` is written.
+    (``learn_words=False``, ``learn_outputs=False``, no word pairs) and copy it to ``out[s]``.
+    The learning rate is constant within an epoch and falls linearly from ``alpha`` (first
+    epoch) to ``min_alpha`` (last epoch), as gensim's ``infer_vector``. Only row ``new_row`` of ``W_in`` is written.
 
     Parameters
     ----------
@@ -309,11 +313,14 @@ def infer_sequences_job(tokens, offsets, seq_start, seq_end, seeds, new_row, out
         for k in range(N):
             W_in[new_row, k] = (random_uniform(rng) - np.float32(0.5)) / np.float32(N)
         for epoch in range(epochs):
-            n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words)
-            train_sequence(words, n, own_rows, 1, W_in, W_ns, W_hs, noise_cdf, buckets,
-                           32 - bits, codes, points, code_offsets, dm, cbow_mean, window,
-                           shrink_windows, negative, use_hs, False, False, True, False,
-                           alpha - step * epoch, rng, inputs, ns_rows, ns_codes, h, grad_h,
-                           False)
+            n = np.int64(_subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, words))
+            # Flags as np.bool_ and the row count as a value, not literals: one compiled
+            # train_sequence serves training, inference and direct calls (a literal argument
+            # makes numba compile a specialisation of its own).
+            no, yes = np.bool_(False), np.bool_(True)
+            train_sequence(words, n, own_rows, own_rows.shape[0], W_in, W_ns, W_hs, noise_cdf,
+                           buckets, 32 - bits, codes, points, code_offsets, dm, cbow_mean,
+                           window, shrink_windows, negative, use_hs, no, no, yes, no,
+                           alpha - step * epoch, rng, inputs, ns_rows, ns_codes, h, grad_h, no)
         for k in range(N):
             out[s, k] = W_in[new_row, k]
