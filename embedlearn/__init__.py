@@ -9,12 +9,13 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Word2Vec": "word2vec",
     "GloVe": "glove",
+    "FastText": "fasttext",
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
-            "reference", "ppmi", "training", "kernels")
+            "fasttext", "reference", "ppmi", "training", "kernels")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

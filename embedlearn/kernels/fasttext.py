@@ -1,0 +1,206 @@
+"""FastText's job kernel: skip-gram and CBOW over subword rows, one :func:`sgd_step` per example.
+
+A vocabulary word ``w`` enters the hidden layer as its subword rows
+``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]`` (its own row, then one row per character n-gram,
+see :mod:`embedlearn.kernels.subwords`), precomputed once per vocabulary: there is no hashing here.
+The hidden vector is their mean and every row gets the whole, unscaled update
+(:func:`~embedlearn.kernels.sgd.sgd_step` with ``cbow_mean=True``), as fastText's
+``Model::computeHidden`` and ``Model::update``.
+
+Which examples are formed follows gensim 4's ``fasttext_inner.pyx`` (the speed and quality target),
+which here agrees with fastText's ``FastText::skipgram`` / ``cbow``:
+
+* **skip-gram**: the *center* word's subword rows predict each context word (word2vec.c and
+  :func:`~embedlearn.kernels.sgd.train_window_job` swap the roles; fastText and gensim do not, and
+  the subwords must be on the side of the word being represented);
+* **CBOW**: the subword rows of all the window's context words, concatenated and averaged,
+  predict the center word;
+* the reduced window ``m - b``, ``b`` uniform in ``0..m-1`` (fastText's ``uniform(1, ws)`` is the
+  same distribution); subsampling with the keep probabilities given (gensim's formula);
+  ``negative`` noise words drawn for every example, a draw equal to the target **dropped** (fastText
+  redraws it); a score beyond +-6 **skips** its term (fastText clips its sigmoid table at +-8 and
+  updates anyway) -- both as :func:`sgd_step` and gensim.
+
+One departure from gensim, in fastText's favour: gensim's skip-gram divides the sum of the word row
+and its ``n`` n-gram rows by ``n`` (not ``n + 1``); here ``h`` is the true mean, the same formula
+as the word vectors that queries see.
+
+The random stream is word2vec.c's LCG (:func:`~embedlearn.kernels.sgd.next_random`), drawn in the
+same order as :func:`~embedlearn.kernels.sgd.train_window_job`: subsampling, then per position the
+window reduction, then per example the negatives.
+"""
+import numpy as np
+from numba import njit
+
+from .sgd import _subsample, draw_negatives, next_random, sgd_step
+
+__all__ = ["train_subword_job", "reduced_window", "zero_rows"]
+
+
+@njit(cache=True, nogil=True)
+def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, sub_rows,
+                      sub_offsets, keep_prob, noise_cdf, codes, points, code_offsets, sg,
+                      cbow_mean, window, shrink_windows, negative, use_hs, alpha_start, alpha_end,
+                      seed, compute_loss):
+    """Train FastText skip-gram or CBOW on sentences ``sent_start:sent_end`` (one job).
+
+    Parameters
+    ----------
+    tokens, offsets : int32 array, int64 array
+        The encoded corpus (vocabulary ids).
+    sent_start, sent_end : int
+        Sentences of this job.
+    W_in : float32 array (V + bucket, N)
+        Input rows: the vocabulary words, then the n-gram buckets (updated in place, hogwild).
+    W_ns, W_hs : float32 arrays
+        Output vectors of negative sampling (``syn1neg``) and inner nodes (``syn1``).
+    sub_rows, sub_offsets : int32 array, int64 array (V + 1,)
+        Word ``w``'s input rows are ``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]`` (not empty).
+    keep_prob : float32 array (V,)
+        Subsampling keep probabilities.
+    noise_cdf : int64 array
+        Cumulative noise table (ignored if ``negative == 0``).
+    codes, points, code_offsets : arrays
+        Huffman codes and paths (ignored unless ``use_hs``).
+    sg : bool
+        Skip-gram (True) or CBOW (False).
+    cbow_mean : bool
+        CBOW: average (True) or sum the context rows. Skip-gram always averages.
+    window : int
+        Maximal window ``m``.
+    shrink_windows : bool
+        Draw the reduced window for every position (True, word2vec.c, gensim and fastText) or
+        always use ``m`` (no random number drawn).
+    negative : int
+        Negatives per example (``K``); 0 disables NS.
+    use_hs : bool
+    alpha_start, alpha_end : float
+        The learning rate falls linearly between them over the job's words.
+    seed : int
+        This job's random stream (see the module docstring for the order of the draws).
+    compute_loss : bool
+
+    Returns
+    -------
+    loss : float
+        The summed loss of the terms applied (0 unless ``compute_loss``).
+    examples : int
+        SGD steps: (center, context) pairs for skip-gram, windows for CBOW.
+    effective_words : int
+        Words left after subsampling.
+    """
+    N = W_in.shape[1]
+    rng = np.full(1, seed, np.uint64)
+    sent = np.empty(_longest(offsets, sent_start, sent_end), np.int32)
+    # CBOW concatenates the subword rows of up to 2m context words.
+    inputs = np.empty(1 if sg else 2 * window * _longest(sub_offsets, 0, len(sub_offsets) - 1),
+                      np.int32)
+    work = (np.empty(max(negative, 1), np.int32), np.empty(N, np.float32),
+            np.empty(N, np.float32))  # negatives, h, grad_h
+    words = max(offsets[sent_end] - offsets[sent_start], 1)
+    loss, examples, effective = 0.0, 0, 0
+    for s in range(sent_start, sent_end):
+        # The job's slice of the linear schedule, at the sentence's first word.
+        alpha = alpha_start + (alpha_end - alpha_start) * (offsets[s] - offsets[sent_start]) / words
+        n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, sent)
+        effective += n
+        for i in range(n):
+            lo, hi = reduced_window(rng, i, n, window, shrink_windows)
+            if sg:
+                step_loss, steps = _center_predicts_context(
+                    sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, noise_cdf, codes,
+                    points, code_offsets, negative, use_hs, alpha, rng, work, compute_loss)
+            else:
+                step_loss, steps = _context_predicts_center(
+                    sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, inputs, noise_cdf,
+                    codes, points, code_offsets, cbow_mean, negative, use_hs, alpha, rng, work,
+                    compute_loss)
+            loss += step_loss
+            examples += steps
+    return loss, examples, effective
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _longest(offsets, start, end):
+    """The longest of the runs ``offsets[k]:offsets[k + 1]`` for ``start <= k < end`` (>= 1)."""
+    longest = 1
+    for k in range(start, end):
+        longest = max(longest, offsets[k + 1] - offsets[k])
+    return longest
+
+
+@njit(cache=True, nogil=True, inline="always")
+def reduced_window(rng, i, n, window, shrink_windows):
+    """Positions ``lo:hi`` of the window around ``i`` in a sentence of ``n`` words.
+
+    With ``shrink_windows`` the window is ``m - b`` with ``b`` uniform in ``0..m-1`` (one random
+    number), else ``m``.
+    """
+    b = np.int64(next_random(rng) % np.uint64(window)) if shrink_windows else 0
+    return max(0, i - window + b), min(n, i + window + 1 - b)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step(W_in, rows, n_rows, mean, target, W_ns, W_hs, noise_cdf, codes, points, code_offsets,
+          negative, use_hs, alpha, rng, work, compute_loss):
+    """Draw the negatives of one example and take its SGD step."""
+    negatives, h, grad_h = work
+    c0 = code_offsets[target] if use_hs else 0
+    c1 = code_offsets[target + 1] if use_hs else 0
+    n_neg = draw_negatives(noise_cdf, target, negative, rng, negatives) if negative > 0 else -1
+    return sgd_step(W_in, rows, n_rows, mean, target, W_ns, negatives, n_neg, W_hs, codes, points,
+                    c0, c1, alpha, h, grad_h, True, True, compute_loss)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _center_predicts_context(sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, noise_cdf,
+                             codes, points, code_offsets, negative, use_hs, alpha, rng, work,
+                             compute_loss):
+    """Skip-gram at position ``i``: its word's subword rows predict each word of ``lo:hi``."""
+    rows = sub_rows[sub_offsets[sent[i]]:sub_offsets[sent[i] + 1]]
+    loss = 0.0
+    for j in range(lo, hi):
+        if j != i:
+            loss += _step(W_in, rows, rows.shape[0], True, sent[j], W_ns, W_hs, noise_cdf, codes,
+                          points, code_offsets, negative, use_hs, alpha, rng, work, compute_loss)
+    return loss, hi - lo - 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _context_predicts_center(sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, inputs,
+                             noise_cdf, codes, points, code_offsets, cbow_mean, negative, use_hs,
+                             alpha, rng, work, compute_loss):
+    """CBOW at position ``i``: all subword rows of the words of ``lo:hi`` but ``i`` predict it."""
+    count = 0
+    for j in range(lo, hi):
+        if j != i:
+            for p in range(sub_offsets[sent[j]], sub_offsets[sent[j] + 1]):
+                inputs[count] = sub_rows[p]
+                count += 1
+    if count == 0:
+        return 0.0, 0
+    return _step(W_in, inputs, count, cbow_mean, sent[i], W_ns, W_hs, noise_cdf, codes, points,
+                 code_offsets, negative, use_hs, alpha, rng, work, compute_loss), 1
+
+
+@njit(cache=True, nogil=True)
+def zero_rows(W, rows):
+    """Which of ``W[rows]`` are all zero (never started), without gathering them.
+
+    Parameters
+    ----------
+    W : float32 array (R, N)
+    rows : int64 array
+
+    Returns
+    -------
+    bool array (len(rows),)
+    """
+    out = np.ones(rows.shape[0], np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for k in range(W.shape[1]):
+            if W[r, k] != 0.0:
+                out[i] = False
+                break
+    return out
