@@ -2,9 +2,9 @@ r"""FastText: word2vec whose input vector of a word is the mean of its character
 
 What is FastText's own is small (Bojanowski et al. 2017; the code: facebookresearch/fastText):
 
-* one input matrix of ``V + bucket`` rows, the vocabulary words then the n-gram hash buckets, and
-  for every vocabulary word the flat list of its rows (:mod:`embedlearn.kernels.subwords`,
-  computed once per vocabulary, so the training loop never hashes);
+* an input matrix whose rows are the vocabulary words, then the n-gram hash buckets, and for
+  every vocabulary word the flat list of its rows (:mod:`embedlearn.kernels.subwords`, computed
+  once per vocabulary, so the training loop never hashes);
 * the job kernel :func:`embedlearn.kernels.fasttext.train_subword_job`, which calls the one SGD
   step with those rows as inputs (mean in the hidden layer, the whole update to every row);
 * :class:`FastTextKeyedVectors`, whose vectors are derived from the rows: any word, seen or not,
@@ -15,12 +15,16 @@ The vocabulary, corpus, schedule, threads, checks and save/load are
 (``gensim.models.FastText``); fastText's own ``.bin`` files are read and written by
 :func:`load_facebook_model`, :func:`load_facebook_vectors` and :func:`save_facebook_model`.
 
-One departure from both, for memory and for out-of-vocabulary vectors: fastText and gensim give
-every bucket a random start, also the buckets that no vocabulary word uses. Those are never trained
-(no word's input list holds them), so all they ever add to an unseen word's vector is noise. Here
-a bucket gets its random start (the same uniform ``[-1, 1) / N``) when a vocabulary word first uses
-it and stays exactly zero until then; its memory pages are not even touched. On the text8 prefix
-(22,541 words, 2,000,000 buckets) a word uses about 11% of the buckets.
+One departure from both, for memory and for out-of-vocabulary vectors: fastText and gensim
+store a row for every one of the ``bucket`` buckets (2,000,000 by default: 800 MB at 100
+dimensions) and give each a random start, also to the buckets that no vocabulary word uses. Those
+are never trained (no word's input list holds them), so all they ever add to an unseen word's
+vector is noise. Here only the buckets that some vocabulary word uses have a row (its random start
+is the same uniform ``[-1, 1) / N``, a function of the seed and the bucket only); any other bucket
+counts as a zero row. On the text8 prefix (22,541 words) that is 125,101 of the 2,000,000
+buckets: an input matrix of 59 MB instead of 809 MB. Unlike gensim 3's pruned buckets (which dropped such n-grams
+from the mean and so changed fastText's vectors), a zero row still counts in the mean, and a model
+read from fastText keeps all its buckets: its vectors are fastText's exactly.
 """
 from __future__ import annotations
 
@@ -38,12 +42,6 @@ from .validation import ArraySpec, check_flag
 
 __all__ = ["FastText", "FastTextKeyedVectors", "load_facebook_model", "load_facebook_vectors",
            "save_facebook_model"]
-
-# A bucket's random start comes from a stream of its own chunk of buckets, numbered far above any
-# word row's stream (SGDModel._new_rows seeds a stream per first row), so it does not depend on
-# the vocabulary size or on which other buckets are in use.
-_BUCKET_STREAM = 2**40
-_BUCKET_CHUNK = 1 << 16
 
 
 def _known(kv, key) -> bool:
@@ -67,40 +65,67 @@ class FastTextKeyedVectors(KeyedVectors):
     ----------
     index_to_key : sequence of str
         The vocabulary; word ``i`` owns row ``i`` of ``input_matrix``.
-    input_matrix : float32 array (V + bucket, N)
-        The vocabulary words' rows, then the n-gram buckets. Shared, not copied: a model's live
-        weights.
+    input_matrix : float32 array (V + S, N)
+        The vocabulary words' rows, then one row per bucket of ``started_buckets``. Shared, not
+        copied: a model's live weights.
     min_n, max_n, bucket : int, default 3, 6, 2,000,000
         N-gram lengths and buckets (``bucket = 0`` or ``max_n = 0``: no n-grams).
     counts : array_like of int, optional
+    started_buckets : int array (S,), optional
+        The buckets that have a row, in increasing order; every bucket of a vocabulary word's
+        n-grams must be among them. Any other bucket counts as a zero row. Default: all
+        ``bucket`` buckets (fastText's layout, ``S = bucket``).
 
     Attributes
     ----------
     subword_rows, subword_offsets : int32 array, int64 array (V + 1,)
         Word ``i``'s input rows are ``subword_rows[subword_offsets[i]:subword_offsets[i + 1]]``.
+    bucket_rows : int32 array (bucket,)
+        Row of each bucket after the ``V`` word rows, ``-1`` for a bucket without one.
     """
 
     def __init__(self, index_to_key, input_matrix, min_n=3, max_n=6, bucket=2_000_000,
-                 counts=None):
+                 counts=None, started_buckets=None):
         self.min_n, self.max_n, self.bucket = check_ngram_args(min_n, max_n, bucket)
         keys = list(index_to_key)
         width = np.shape(input_matrix)[1] if np.ndim(input_matrix) == 2 else 1
         super().__init__(keys, np.zeros((len(keys), width), np.float32), counts)
-        self._bind(input_matrix)
+        self._bind(input_matrix, started_buckets)
 
-    def _bind(self, input_matrix):
+    @staticmethod
+    def vocabulary_buckets(words, min_n, max_n, bucket):
+        """The sorted distinct buckets of the n-grams of ``words`` (vocabulary rules: ``</s>``
+        has none)."""
+        rows, _ = subword_rows(words, min_n, max_n, bucket, nwords=0, word_rows=False)
+        return np.unique(rows).astype(np.int64)
+
+    def _bind(self, input_matrix, started_buckets=None):
         """Use ``input_matrix`` (of the current vocabulary) and recompute rows and vectors."""
         V = len(self)
+        started = np.arange(self.bucket, dtype=np.int64) if started_buckets is None else \
+            np.asarray(started_buckets, np.int64)
+        if started.ndim != 1 or np.any(np.diff(started) <= 0) or \
+                (started.size and (started[0] < 0 or started[-1] >= self.bucket)):
+            raise ValueError(f"started_buckets must be increasing bucket ids in [0, {self.bucket})")
         if not isinstance(input_matrix, np.ndarray) or input_matrix.dtype != np.float32 or \
-                input_matrix.shape != (V + self.bucket, self.vector_size) or \
+                input_matrix.shape != (V + started.size, self.vector_size) or \
                 not input_matrix.flags.c_contiguous:
             raise ValueError(f"input_matrix must be a C-contiguous float32 array of shape "
-                             f"(V + bucket, N) = ({V + self.bucket}, {self.vector_size}), got "
-                             f"{getattr(input_matrix, 'dtype', None)} "
+                             f"(V + buckets with rows, N) = ({V + started.size}, "
+                             f"{self.vector_size}), got {getattr(input_matrix, 'dtype', None)} "
                              f"{np.shape(input_matrix)}")
-        self.input_matrix = input_matrix
-        self.subword_rows, self.subword_offsets = subword_rows(
-            self.index_to_key, self.min_n, self.max_n, self.bucket)
+        bucket_rows = np.full(self.bucket, -1, np.int32)
+        bucket_rows[started] = np.arange(started.size, dtype=np.int32)
+        rows, offsets = subword_rows(self.index_to_key, self.min_n, self.max_n, self.bucket)
+        grams = rows >= V
+        slots = bucket_rows[rows[grams] - V]
+        if np.any(slots < 0):
+            raise ValueError("a vocabulary word's n-gram falls in a bucket without a row "
+                             "(started_buckets misses it)")
+        rows[grams] = V + slots
+        self.input_matrix, self.started_buckets, self.bucket_rows = input_matrix, started, \
+            bucket_rows
+        self.subword_rows, self.subword_offsets = rows, offsets
         self.adjust_vectors()
 
     @property
@@ -110,8 +135,14 @@ class FastTextKeyedVectors(KeyedVectors):
 
     @property
     def vectors_ngrams(self) -> np.ndarray:
-        """The n-gram bucket rows (gensim's name), a view of :attr:`input_matrix`."""
-        return self.input_matrix[len(self):]
+        """All ``bucket`` n-gram rows (gensim's name): a view of :attr:`input_matrix` when every
+        bucket has a row, else a new array with zeros for the buckets without one."""
+        V = len(self)
+        if self.started_buckets.size == self.bucket:
+            return self.input_matrix[V:]
+        dense = np.zeros((self.bucket, self.vector_size), np.float32)
+        dense[self.started_buckets] = self.input_matrix[V:]
+        return dense
 
     def adjust_vectors(self) -> None:
         """Recompute every vocabulary word's vector, the mean of its rows (gensim's name)."""
@@ -119,7 +150,7 @@ class FastTextKeyedVectors(KeyedVectors):
         mean_rows(self.input_matrix, self.subword_rows, self.subword_offsets, vectors)
         self.vectors = vectors  # same array; drops the cached unit vectors
 
-    def _extend(self, new_keys, input_matrix):
+    def _extend(self, new_keys, input_matrix, started_buckets):
         """Append ``new_keys`` (a grown vocabulary) and switch to the grown ``input_matrix``."""
         placeholder = np.zeros((len(new_keys), self.vector_size), np.float32)
         if hasattr(self, "add_vectors"):
@@ -130,13 +161,14 @@ class FastTextKeyedVectors(KeyedVectors):
             self._key_to_index.update({k: start + i for i, k in enumerate(new_keys)})
             self._counts = None
             self.vectors = np.vstack([self.vectors, placeholder])
-        self._bind(input_matrix)
+        self._bind(input_matrix, started_buckets)
 
     # ------------------------------------------------------------------ unseen words
     def ngram_vector(self, word) -> np.ndarray:
         """The mean of ``word``'s n-gram rows (its own row left out, even if it has one).
 
-        This is the vector of an out-of-vocabulary word (fastText's ``getWordVector``).
+        This is the vector of an out-of-vocabulary word (fastText's ``getWordVector``); a bucket
+        without a row counts as a zero row.
 
         Warns
         -----
@@ -145,20 +177,22 @@ class FastTextKeyedVectors(KeyedVectors):
             ``min_n - 2`` characters): the result is then the zero vector, as fastText and
             gensim return, similar to nothing.
         """
-        rows = ngram_rows(word, self.min_n, self.max_n, self.bucket, len(self))
+        buckets = ngram_rows(word, self.min_n, self.max_n, self.bucket, 0)
         out = np.zeros((1, self.vector_size), np.float32)
-        if rows.size == 0:
+        if buckets.size == 0:
             warnings.warn(f"{word!r} has no character n-gram of {self.min_n} to {self.max_n} "
                           f"characters (bucket={self.bucket}): its vector is the zero vector",
                           UserWarning, stacklevel=3)
             return out[0]
+        slots = self.bucket_rows[buckets]
+        rows = np.where(slots >= 0, len(self) + slots, -1).astype(np.int32)
         mean_rows(self.input_matrix, rows, np.array([0, rows.size], np.int64), out)
         return out[0]
 
     def has_ngrams(self, word) -> bool:
         """Whether ``word`` (a str) has at least one character n-gram."""
-        return isinstance(word, str) and ngram_rows(word, self.min_n, self.max_n, self.bucket,
-                                                    len(self)).size > 0
+        return isinstance(word, str) and \
+            ngram_rows(word, self.min_n, self.max_n, self.bucket, 0).size > 0
 
     def __contains__(self, key) -> bool:
         """True for a vocabulary word and for any word with an n-gram (as gensim); use
@@ -257,7 +291,8 @@ class FastTextKeyedVectors(KeyedVectors):
                 "bucket": self.bucket}
         counts = np.zeros(0, np.int64) if self.counts is None else self.counts  # empty: none
         atomic_savez(path, meta=json.dumps(meta), keys_utf8=np.frombuffer(b"".join(encoded),
-                     np.uint8), key_offsets=offsets, counts=counts, input_matrix=self.input_matrix)
+                     np.uint8), key_offsets=offsets, counts=counts, input_matrix=self.input_matrix,
+                     started_buckets=self.started_buckets)
 
     @classmethod
     def load(cls, path) -> "FastTextKeyedVectors":
@@ -271,14 +306,15 @@ class FastTextKeyedVectors(KeyedVectors):
         from ._io import load_npz
         from .validation import check_arrays
 
-        names = ("meta", "keys_utf8", "key_offsets", "counts", "input_matrix")
+        names = ("meta", "keys_utf8", "key_offsets", "counts", "input_matrix", "started_buckets")
         try:
             data = load_npz(path, names, cls._NATIVE)
             raw, offsets, meta = data["keys_utf8"], data["key_offsets"], data["meta"]
             check_arrays(path, data, {"keys_utf8": ArraySpec(np.uint8, (None,)),
                                       "key_offsets": ArraySpec(np.int64, (None,), 0, len(raw) + 1),
                                       "counts": ArraySpec(np.int64, (None,)),
-                                      "input_matrix": ArraySpec(np.float32, (None, None))})
+                                      "input_matrix": ArraySpec(np.float32, (None, None)),
+                                      "started_buckets": ArraySpec(np.int64, (None,))})
             if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(raw) or \
                     np.any(np.diff(offsets) < 0):
                 raise ValueError("key offsets do not match the keys")
@@ -286,7 +322,7 @@ class FastTextKeyedVectors(KeyedVectors):
             keys = [blob[offsets[i]:offsets[i + 1]].decode("utf8")
                     for i in range(len(offsets) - 1)]
             return cls(keys, data["input_matrix"], meta["min_n"], meta["max_n"], meta["bucket"],
-                       data["counts"] if data["counts"].size else None)
+                       data["counts"] if data["counts"].size else None, data["started_buckets"])
         except ModelFileError:
             raise
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as err:
@@ -309,8 +345,8 @@ class FastText(SGDModel):
         Lengths of the character n-grams of ``<word>``, in characters (``1 <= min_n <= max_n``;
         ``max_n = 0`` disables n-grams).
     bucket : int, default 2,000,000
-        Hash buckets for the n-grams (``0`` disables them: plain word2vec). At 100 dimensions the
-        default costs up to 800 MB; only the buckets the vocabulary uses are touched.
+        Hash buckets for the n-grams (``0`` disables them: plain word2vec). Only the buckets that
+        vocabulary words use get a row (fastText and gensim store all: 800 MB at the default).
     word_ngrams : {1}
         gensim's parameter; only 1 (no word n-grams, which fastText uses in supervised mode).
 
@@ -319,9 +355,10 @@ class FastText(SGDModel):
     wv : FastTextKeyedVectors
         Live: it shares the input matrix with training and is recomputed after every epoch and
         after :meth:`build_vocab` with ``update=True``, so a held ``model.wv`` stays correct.
-    input_matrix : float32 array (V + bucket, N)
-        Words' rows then bucket rows (fastText's input matrix; gensim's ``wv.vectors_vocab`` and
-        ``wv.vectors_ngrams`` are views of it).
+    input_matrix : float32 array (V + S, N)
+        The words' rows, then the rows of the ``S`` buckets in use (``wv.started_buckets``, in
+        increasing order); fastText's input matrix without the rows no word uses. gensim's
+        ``wv.vectors_vocab`` and ``wv.vectors_ngrams`` are derived from it.
     syn1neg, syn1 : numpy.ndarray
         Output vectors (negative sampling) and inner-node vectors (hierarchical softmax).
 
@@ -360,74 +397,71 @@ class FastText(SGDModel):
     # --- weights ------------------------------------------------------------------------------
     def _init_weights(self):
         V, N = len(self.vocab), self.vector_size
-        # Zeros from calloc: the pages of buckets no word uses are never touched.
-        self.input_matrix = np.zeros((V + self.bucket, N), np.float32)
+        started = FastTextKeyedVectors.vocabulary_buckets(self.vocab.index_to_key, self.min_n,
+                                                          self.max_n, self.bucket)
+        self.input_matrix = np.empty((V + started.size, N), np.float32)
         self.input_matrix[:V] = self._new_rows(0, V)
+        self._start(started, self.input_matrix[V:])
         self.syn1neg = np.zeros((V if self.negative else 0, N), np.float32)
         self.syn1 = np.zeros((max(V - 1, 0) if self.hs else 0, N), np.float32)
         self.wv = FastTextKeyedVectors(self.vocab.index_to_key, self.input_matrix, self.min_n,
-                                       self.max_n, self.bucket, counts=self.vocab.counts)
-        self._start_buckets(self._used_buckets())
+                                       self.max_n, self.bucket, self.vocab.counts, started)
+
+    def _start(self, buckets, out):
+        """Write the random start of each of ``buckets`` into the rows ``out``."""
+        from .kernels.fasttext import bucket_start_rows
+
+        bucket_start_rows(self.seed & 0xFFFFFFFF, buckets, out)
 
     def _grow_weights(self, old):
-        from .kernels.fasttext import zero_rows
-
         V, N = len(self.vocab), self.vector_size
-        before = self._used_buckets()
-        grown = np.empty((V + self.bucket, N), np.float32)
+        had = self.wv.started_buckets
+        needed = FastTextKeyedVectors.vocabulary_buckets(self.vocab.index_to_key[old:],
+                                                         self.min_n, self.max_n, self.bucket)
+        started = np.union1d(had, needed)
+        kept = np.isin(started, had)
+        grown = np.empty((V + started.size, N), np.float32)
         grown[:old] = self.input_matrix[:old]
         grown[old:V] = self._new_rows(old, V)
-        grown[V:] = self.input_matrix[old:]  # the buckets move down by the new words
+        bucket_part = grown[V:]
+        bucket_part[kept] = self.input_matrix[old:]  # trained rows, in bucket order
+        fresh = np.empty((started.size - had.size, N), np.float32)
+        self._start(started[~kept], fresh)
+        bucket_part[~kept] = fresh
         self.input_matrix = grown
-        self.wv._extend(self.vocab.index_to_key[old:], grown)
+        self.wv._extend(self.vocab.index_to_key[old:], grown, started)
         self.wv.counts = self.vocab.counts
-        # Buckets first used by the new words start now, unless they hold values already (a
-        # model read from fastText, where every bucket has one).
-        new = np.setdiff1d(self._used_buckets(), before, assume_unique=True)
-        self._start_buckets(new[zero_rows(self.input_matrix, V + new)])
         if self.negative:
             self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, N), np.float32)])
         if self.hs:
             self.syn1 = np.vstack([self.syn1, np.zeros((V - 1 - len(self.syn1), N), np.float32)])
 
-    def _used_buckets(self):
-        """Sorted ids of the buckets that some vocabulary word's n-grams fall in."""
-        V, rows = len(self.wv), self.wv.subword_rows
-        return np.unique(rows[rows >= V]).astype(np.int64) - V
-
-    def _start_buckets(self, fresh):
-        """Give the buckets ``fresh`` (sorted ids) their random start, chunk by chunk."""
-        V = len(self.vocab)
-        chunks = fresh // _BUCKET_CHUNK
-        for ids in np.split(fresh, np.flatnonzero(np.diff(chunks)) + 1):
-            if not ids.size:
-                continue
-            first = int(ids[0]) // _BUCKET_CHUNK * _BUCKET_CHUNK
-            last = min(first + _BUCKET_CHUNK, self.bucket)
-            block = self._new_rows(_BUCKET_STREAM + first, _BUCKET_STREAM + last)
-            self.input_matrix[V + ids] = block[ids - first]
-        self.wv.adjust_vectors()
-
     def _weights(self):
         return {"input_matrix": self.input_matrix, "syn1neg": self.syn1neg, "syn1": self.syn1}
 
     def _extra_arrays(self):
-        return {"subword_rows": self.wv.subword_rows, "subword_offsets": self.wv.subword_offsets}
+        return {"started_buckets": self.wv.started_buckets, "subword_rows": self.wv.subword_rows,
+                "subword_offsets": self.wv.subword_offsets}
 
     def _array_specs(self, V):
-        N, R = self.vector_size, V + self.bucket
-        return {"input_matrix": ArraySpec(np.float32, (R, N)),
+        N = self.vector_size
+        return {"input_matrix": ArraySpec(np.float32, (None, N)),
                 "syn1neg": ArraySpec(np.float32, (V if self.negative else 0, N)),
                 "syn1": ArraySpec(np.float32, (max(V - 1, 0) if self.hs else 0, N)),
-                "subword_rows": ArraySpec(np.int32, (None,), low=0, high=R),
+                "started_buckets": ArraySpec(np.int64, (None,), low=0, high=max(self.bucket, 1)),
+                "subword_rows": ArraySpec(np.int32, (None,), low=0, high=V + self.bucket),
                 "subword_offsets": ArraySpec(np.int64, (V + 1,), low=0)}
 
     def _restore(self, arrays):
         self.input_matrix = np.ascontiguousarray(arrays["input_matrix"])
         self.syn1neg = np.ascontiguousarray(arrays["syn1neg"])
         self.syn1 = np.ascontiguousarray(arrays["syn1"])
-        self.wv = FastTextKeyedVectors(self.vocab.index_to_key, self.input_matrix, self.min_n,
-                                       self.max_n, self.bucket, counts=self.vocab.counts)
+        try:
+            self.wv = FastTextKeyedVectors(self.vocab.index_to_key, self.input_matrix,
+                                           self.min_n, self.max_n, self.bucket, self.vocab.counts,
+                                           arrays["started_buckets"])
+        except ValueError as err:
+            raise ModelFileError(f"inconsistent model file: {err}") from err
         if not (np.array_equal(arrays["subword_rows"], self.wv.subword_rows)
                 and np.array_equal(arrays["subword_offsets"], self.wv.subword_offsets)):
             raise ModelFileError(
@@ -565,12 +599,15 @@ def save_facebook_model(model, path):
 
     if not isinstance(model, FastText) or model.vocab is None:
         raise TypeError("save_facebook_model needs a FastText model with a vocabulary")
-    N = model.vector_size
+    V, N = len(model.vocab), model.vector_size
     output = model.syn1neg if model.negative else \
-        np.vstack([model.syn1, np.zeros((len(model.vocab) - len(model.syn1), N), np.float32)])
+        np.vstack([model.syn1, np.zeros((V - len(model.syn1), N), np.float32)])
+    inputs = model.input_matrix
+    if model.wv.started_buckets.size < model.bucket:  # fastText stores every bucket
+        inputs = np.concatenate([model.input_matrix[:V], model.wv.vectors_ngrams])
     write_fasttext_bin(path, FastTextBin(
         words=model.vocab.index_to_key, counts=model.vocab.counts,
-        input_matrix=model.input_matrix, output_matrix=output,
+        input_matrix=inputs, output_matrix=output,
         model="skipgram" if model.sg else "cbow", loss="ns" if model.negative else "hs",
         bucket=model.bucket, minn=model.min_n, maxn=model.max_n if model.bucket else 0,
         ws=model.window, epoch=model.epochs, min_count=model.min_count, neg=model.negative,

@@ -33,9 +33,19 @@ MORPHOLOGY = [w.split() for w in [
 
 
 def _rows_of(wv, word):
-    """A word's rows found independently of FastTextKeyedVectors: own row (if any) + n-grams."""
+    """A word's rows found independently of the vectors' own lists: its own row (if any), then
+    for each n-gram the row of its bucket (-1: a bucket without a row, a zero row)."""
     own = [wv.key_to_index[word]] if word in wv.key_to_index else []
-    return np.array(own + list(ngram_rows(word, wv.min_n, wv.max_n, wv.bucket, len(wv))), int)
+    buckets = ngram_rows(word, wv.min_n, wv.max_n, wv.bucket, 0)
+    where = np.searchsorted(wv.started_buckets, buckets)
+    has = (where < len(wv.started_buckets)) & \
+        (wv.started_buckets[np.minimum(where, len(wv.started_buckets) - 1)] == buckets)
+    return own + [len(wv) + w if h else -1 for w, h in zip(where, has)]
+
+
+def _mean(matrix, rows):
+    padded = np.vstack([matrix, np.zeros((1, matrix.shape[1]), matrix.dtype)])
+    return padded[rows].mean(axis=0)  # row -1 is the zero row appended
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +91,7 @@ def test_bad_parameters_raise_before_work(kwargs, error, match):
 def test_ngrams_off_means_plain_word_rows():
     model = FastText(MORPHOLOGY, **{**SMALL, "max_n": 0})
     assert np.array_equal(model.wv.subword_rows, np.arange(len(model.vocab)))
+    assert model.input_matrix.shape == (len(model.vocab), 12)
     with pytest.warns(UserWarning, match="no character n-gram"):
         assert not np.any(model.wv["unseen"])
     assert "unseen" not in model.wv
@@ -90,7 +101,7 @@ def test_ngrams_off_means_plain_word_rows():
 def test_vectors_are_means_of_rows(small_model):
     wv = small_model.wv
     for word in ["biology", "geological", "walk", "biologically", "geo", "wälking", "日本"]:
-        expected = small_model.input_matrix[_rows_of(wv, word)].mean(axis=0)
+        expected = _mean(small_model.input_matrix, _rows_of(wv, word))
         np.testing.assert_allclose(wv[word], expected, rtol=1e-5, atol=1e-7)
         assert word in wv
     assert "biologically" not in wv.key_to_index
@@ -222,20 +233,34 @@ def test_workers1_seed_is_bitwise_reproducible():
     assert np.isfinite(threads.input_matrix).all() and len(threads.epoch_stats) == 2
 
 
-def test_unused_buckets_stay_zero_and_used_ones_start_as_in_any_vocabulary():
+def test_only_used_buckets_have_rows_and_start_as_in_any_vocabulary():
     model = FastText(MORPHOLOGY, sg=1, **SMALL)
-    V = len(model.vocab)
-    used = np.zeros(model.bucket, bool)
-    used[model.wv.subword_rows[model.wv.subword_rows >= V] - V] = True
-    buckets = model.input_matrix[V:]
-    assert not buckets[~used].any() and np.all(np.abs(buckets[used]).max(axis=1) > 0)
+    V, wv = len(model.vocab), model.wv
+    used = np.unique(model.wv.subword_rows[model.wv.subword_rows >= V])
+    assert np.array_equal(used, V + np.arange(len(wv.started_buckets)))  # every row is used
+    assert model.input_matrix.shape == (V + len(wv.started_buckets), 12)
+    assert len(wv.started_buckets) < model.bucket
+    dense = wv.vectors_ngrams
+    assert dense.shape == (5003, 12) and not np.delete(dense, wv.started_buckets, axis=0).any()
+    # An unseen word whose n-grams have no row: its vector is zero, without a warning.
+    lonely = next(w for w in ("qqqqq", "xqzjv", "zzjjq") if
+                  all(r == -1 for r in _rows_of(wv, w)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not wv[lonely].any() and lonely in wv
     # A bucket's start depends on the seed and the bucket only, not on the vocabulary.
     small = FastText(vector_size=12, bucket=5003, min_n=2, max_n=4, min_count=1)
     small.build_vocab([["biology"]])
     big = FastText(vector_size=12, bucket=5003, min_n=2, max_n=4, min_count=1)
     big.build_vocab(MORPHOLOGY)
-    b = small.wv.subword_rows[1:] - 1
-    np.testing.assert_array_equal(small.input_matrix[1 + b], big.input_matrix[len(big.vocab) + b])
+    shared = np.intersect1d(small.wv.started_buckets, big.wv.started_buckets)
+    assert len(shared) == len(small.wv.started_buckets)
+    np.testing.assert_array_equal(small.wv.vectors_ngrams[shared], big.wv.vectors_ngrams[shared])
+    with pytest.raises(ValueError, match="falls in a bucket without a row"):
+        FastTextKeyedVectors(["biology"], small.input_matrix[:-1], 2, 4, 5003,
+                             started_buckets=small.wv.started_buckets[1:])
+    starts = small.input_matrix[1:]
+    assert np.all(np.abs(starts) < 1 / 12) and abs(starts.mean()) < 0.02 and starts.std() > 0.04
 
 
 def test_losses_fall_and_the_model_learns_morphology():
@@ -261,20 +286,22 @@ def test_held_wv_stays_live_through_training_and_update():
     before = wv["biology"].copy()
     model.train(MORPHOLOGY, epochs=1)
     assert model.wv is wv and not np.array_equal(before, wv["biology"])
-    np.testing.assert_allclose(wv["biology"], model.input_matrix[_rows_of(wv, "biology")].mean(0),
+    np.testing.assert_allclose(wv["biology"], _mean(model.input_matrix, _rows_of(wv, "biology")),
                                rtol=1e-5, atol=1e-7)
     old_words = model.input_matrix[:len(model.vocab)].copy()
-    old_buckets = model.input_matrix[len(model.vocab):].copy()
+    old_buckets = wv.vectors_ngrams
+    unseen_before = wv["zoologically"].copy()
     model.build_vocab([["zoology", "zoological", "biology"]] * 3, update=True)
     V = len(model.vocab)
     assert model.wv is wv and {"zoology", "zoological"} <= set(wv.key_to_index) and len(wv) == V
     assert np.array_equal(model.input_matrix[:len(old_words)], old_words)
-    # The buckets moved down by the two new words; new n-grams' buckets got their start.
+    # Trained bucket rows are kept; the new words' new buckets got their start.
     kept = np.abs(old_buckets).max(axis=1) > 0
-    assert np.array_equal(model.input_matrix[V:][kept], old_buckets[kept])
-    assert np.all(np.abs(model.input_matrix[_rows_of(wv, "zoological")]).max(axis=1) > 0)
+    assert np.array_equal(wv.vectors_ngrams[kept], old_buckets[kept])
+    assert all(r >= 0 for r in _rows_of(wv, "zoological"))
+    assert not np.array_equal(unseen_before, wv["zoologically"])
     for word in ("zoology", "biology", "zoologically"):
-        np.testing.assert_allclose(wv[word], model.input_matrix[_rows_of(wv, word)].mean(0),
+        np.testing.assert_allclose(wv[word], _mean(model.input_matrix, _rows_of(wv, word)),
                                    rtol=1e-5, atol=1e-7)
     model.train(epochs=1)
     assert np.isfinite(model.input_matrix).all() and model.syn1neg.shape[0] == V
@@ -309,15 +336,20 @@ def test_load_refuses_inconsistent_files(tmp_path, small_model):
     small_model.save(path)
     rows = small_model.wv.subword_rows
     out_of_range = rows.copy()
-    out_of_range[5] = len(small_model.input_matrix)
+    out_of_range[5] = len(small_model.vocab) + small_model.bucket  # beyond any row
     with pytest.raises(ModelFileError, match="subword_rows holds values"):
         FastText.load(_rewrite(path, tmp_path / "a.npz", subword_rows=out_of_range))
     wrong = rows.copy()
     wrong[5] = (wrong[5] + 1) % len(small_model.input_matrix)
     with pytest.raises(ModelFileError, match="not the n-grams of its words"):
         FastText.load(_rewrite(path, tmp_path / "b.npz", subword_rows=wrong))
-    with pytest.raises(ModelFileError, match="input_matrix has shape"):
+    with pytest.raises(ModelFileError, match="input_matrix must be .* of shape"):
         FastText.load(_rewrite(path, tmp_path / "c.npz", input_matrix=small_model.input_matrix[1:]))
+    started = small_model.wv.started_buckets
+    with pytest.raises(ModelFileError, match="started_buckets must be increasing"):
+        FastText.load(_rewrite(path, tmp_path / "e.npz", started_buckets=started[::-1].copy()))
+    with pytest.raises(ModelFileError, match="started_buckets holds values"):
+        FastText.load(_rewrite(path, tmp_path / "f.npz", started_buckets=started + 5003))
     with pytest.raises(ModelFileError, match="NaN"):
         bad = small_model.input_matrix.copy()
         bad[3, 1] = np.nan

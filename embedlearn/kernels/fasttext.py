@@ -34,7 +34,7 @@ from numba import njit
 
 from .sgd import _subsample, draw_negatives, next_random, sgd_step
 
-__all__ = ["train_subword_job", "reduced_window", "zero_rows"]
+__all__ = ["train_subword_job", "reduced_window", "bucket_start_rows"]
 
 
 @njit(cache=True, nogil=True)
@@ -183,24 +183,42 @@ def _context_predicts_center(sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_of
                  code_offsets, negative, use_hs, alpha, rng, work, compute_loss), 1
 
 
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _splitmix64(state):
+    """One SplitMix64 output for a state (Steele, Lea & Flood 2014): a well-mixed 64-bit value."""
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
 @njit(cache=True, nogil=True)
-def zero_rows(W, rows):
-    """Which of ``W[rows]`` are all zero (never started), without gathering them.
+def bucket_start_rows(seed, buckets, out):
+    """The random start of each bucket in ``buckets``: uniform in ``[-1, 1) / N`` as gensim 4.
+
+    Row ``i`` of ``out`` depends on ``seed`` and ``buckets[i]`` only (a SplitMix64 stream per
+    bucket), so a bucket starts the same whatever the vocabulary, whichever other buckets are in
+    use, and whenever (at :meth:`~embedlearn.fasttext.FastText.build_vocab` or at an update) a
+    word first needs it.
 
     Parameters
     ----------
-    W : float32 array (R, N)
-    rows : int64 array
-
-    Returns
-    -------
-    bool array (len(rows),)
+    seed : int
+        Non-negative, below 2**32.
+    buckets : int64 array
+    out : float32 array (len(buckets), N)
+        Written in place.
     """
-    out = np.ones(rows.shape[0], np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        for k in range(W.shape[1]):
-            if W[r, k] != 0.0:
-                out[i] = False
-                break
-    return out
+    N = out.shape[1]
+    scale = np.float32(1.0) / np.float32(N)
+    for i in range(buckets.shape[0]):
+        state = (np.uint64(seed) << np.uint64(32)) ^ np.uint64(buckets[i])
+        for k in range(N):
+            state += _GAMMA
+            u = np.float32(_splitmix64(state) >> np.uint64(40)) * np.float32(2.0**-24)
+            out[i, k] = (np.float32(2.0) * u - np.float32(1.0)) * scale
