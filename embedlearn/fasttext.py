@@ -22,9 +22,10 @@ are never trained (no word's input list holds them), so all they ever add to an 
 vector is noise. Here only the buckets that some vocabulary word uses have a row (its random start
 is the same uniform ``[-1, 1) / N``, a function of the seed and the bucket only); any other bucket
 counts as a zero row. On the text8 prefix (22,541 words) that is 125,101 of the 2,000,000
-buckets: an input matrix of 59 MB instead of 809 MB. Unlike gensim 3's pruned buckets (which dropped such n-grams
-from the mean and so changed fastText's vectors), a zero row still counts in the mean, and a model
-read from fastText keeps all its buckets: its vectors are fastText's exactly.
+buckets: an input matrix of 59 MB instead of 809 MB. Unlike gensim 3's pruned buckets (which
+dropped such n-grams from the mean and so changed fastText's vectors), a zero row still counts in
+the mean, and a model read from fastText keeps all its buckets: its vectors are fastText's
+exactly.
 """
 from __future__ import annotations
 
@@ -269,8 +270,8 @@ class FastTextKeyedVectors(KeyedVectors):
         unseen = list(dict.fromkeys(w for a, b, _ in triples for w in (a, b)
                                     if norm(w) not in known))
         # The same evaluation on the vocabulary plus the unseen words with their inferred vectors.
-        extended = KeyedVectors(keys + unseen, np.vstack(
-            [self.vectors[:len(keys)], self[unseen] if unseen else np.zeros((0, self.vector_size))]))
+        inferred = self[unseen] if unseen else np.zeros((0, self.vector_size), np.float32)
+        extended = KeyedVectors(keys + unseen, np.vstack([self.vectors[:len(keys)], inferred]))
         pearson, spearman, _ = extended.evaluate_word_pairs(triples, restrict_vocab=None,
                                                             case_insensitive=case_insensitive)
         unseen = {norm(w) for w in unseen}

@@ -151,7 +151,8 @@ def test_word_pairs_with_unseen_words(small_model):
     assert rho[0] == pytest.approx(spearman([s for *_, s in pairs], cosines)[0])
     assert oov == pytest.approx(100 * 2 / 6)
     _, rho_known, oov_known = wv.evaluate_word_pairs(pairs)  # gensim's: unseen pairs skipped
-    known = [p for p in pairs if p[0].lower() in wv.key_to_index and p[1].lower() in wv.key_to_index]
+    vocab = wv.key_to_index
+    known = [p for p in pairs if p[0].lower() in vocab and p[1].lower() in vocab]
     assert oov_known == pytest.approx(oov)
     assert rho_known[0] == pytest.approx(
         spearman([s for *_, s in known], [wv.similarity(a.lower(), b.lower())
@@ -407,7 +408,8 @@ def test_fasttext_models_load_with_fasttexts_vectors(fasttext_files):
     _same_vectors(load_facebook_vectors(files["skipgram"]), ft, words)
     model = load_facebook_model(files["skipgram"])
     _same_vectors(model.wv, ft, words)
-    assert (model.sg, model.negative, model.hs, model.bucket, model.vector_size) == (1, 5, 0, 20_000, 16)
+    settings = (model.sg, model.negative, model.hs, model.bucket, model.vector_size)
+    assert settings == (1, 5, 0, 20_000, 16)
     assert np.array_equal(model.syn1neg, np.asarray(ft.get_output_matrix()))
 
 
@@ -417,7 +419,8 @@ def test_fasttext_model_continues_training(fasttext_files):
     before = model.wv["anarchism"].copy()
     sentences = [line.split() for line in corpus.read_text(encoding="utf-8").splitlines()]
     model.train(sentences, epochs=1)
-    assert np.isfinite(model.input_matrix).all() and not np.array_equal(before, model.wv["anarchism"])
+    assert np.isfinite(model.input_matrix).all()
+    assert not np.array_equal(before, model.wv["anarchism"])
     model.build_vocab([["zyzzyva"] * 6], update=True)
     assert "zyzzyva" in model.wv.key_to_index
     model.train(epochs=1)

@@ -50,8 +50,9 @@ def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, s
         The encoded corpus (vocabulary ids).
     sent_start, sent_end : int
         Sentences of this job.
-    W_in : float32 array (V + bucket, N)
-        Input rows: the vocabulary words, then the n-gram buckets (updated in place, hogwild).
+    W_in : float32 array (V + S, N)
+        Input rows: the vocabulary words, then the n-gram buckets in use (updated in place,
+        hogwild).
     W_ns, W_hs : float32 arrays
         Output vectors of negative sampling (``syn1neg``) and inner nodes (``syn1``).
     sub_rows, sub_offsets : int32 array, int64 array (V + 1,)
