@@ -7,11 +7,13 @@ Usage::
         [--quality-seeds 1,2,3,4]
 
 Each run is a fresh subprocess (so peak RSS is per run), embedlearn and gensim alternate within a
-mode so that both see the same machine load. Prints a Markdown table: train seconds, words/s, peak
-RSS, analogy accuracy (30k restriction), WordSim-353 Spearman rho, and the ratio
-gensim-time / embedlearn-time. With ``--quality-seeds``, also prints the analogy accuracy and rho
-as mean +- sd over those seeds (one run per seed is noisy on this small corpus). Also prints embedlearn's warm start: the seconds of the first
-training call in a new process, and whether numba compiled anything (it should load from cache).
+mode so that both see the same machine load. Prints the CPU model (``lscpu``) and the load
+average, then a Markdown table: train seconds (best of ``--repeats``, and every run, for the
+spread), words/s, peak RSS, analogy accuracy (30k restriction), WordSim-353 Spearman rho, and
+the ratio gensim-time / embedlearn-time. With ``--quality-seeds``, also prints the analogy
+accuracy and rho as mean +- sd over those seeds (one run per seed is noisy on this small
+corpus). Also prints embedlearn's warm start: the seconds of the first training call in a new
+process, and whether numba compiled anything (it should load from cache).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import os
 import sys
 import time
 
-from _common import run_child
+from _common import cpu_model, run_child
 
 MODES = {"sg_ns": (1, 0, 5), "cbow_ns": (0, 0, 5), "sg_hs": (1, 1, 0), "cbow_hs": (0, 1, 0)}
 
@@ -78,6 +80,14 @@ def warm_start():
                       "cache_misses": sum(stats.cache_misses.values())}))
 
 
+def _load_average():
+    """The 1-minute load average (the machine may be shared: say how busy it was)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
 def _mean_sd(values, fmt):
     import statistics
 
@@ -117,29 +127,37 @@ def main():
         print("gensim is not installed: embedlearn only (pip install -e .[bench])")
     common = ["--epochs", str(args.epochs), "--workers", str(args.workers),
               "--max-tokens", str(args.max_tokens)]
+    load_before = _load_average()
     child("--warm")  # make sure the cache is populated
     warm = child("--warm")
     rows = []
     for mode in args.modes.split(","):
-        best = {}
+        best, times = {}, {lib: [] for lib in libs}
         for _ in range(args.repeats):
             for lib in libs:
                 r = child("--child", lib, mode, *common)
+                times[lib].append(r["seconds"])
                 if lib not in best or r["seconds"] < best[lib]["seconds"]:
                     best[lib] = r
+        for lib in best:
+            best[lib]["all_seconds"] = times[lib]
         rows.append(best)
 
-    print(f"\ntext8 prefix, {args.max_tokens:,} tokens; vector_size=100, window=5, min_count=5, "
+    print(f"\nCPU: {cpu_model()}; load average before the runs {load_before}, after "
+          f"{_load_average()}")
+    print(f"text8 prefix, {args.max_tokens:,} tokens; vector_size=100, window=5, min_count=5, "
           f"sample=1e-3, epochs={args.epochs}, workers={args.workers}; best of {args.repeats}\n")
-    print("| mode | library | train s | words/s | peak RSS MB | model MB | analogy acc (30k) "
-          "| WS353 rho | gensim s / embedlearn s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| mode | library | train s | all runs s | words/s | peak RSS MB | model MB "
+          "| analogy acc (30k) | WS353 rho | gensim s / embedlearn s |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for best in rows:
         for lib, r in best.items():
             ratio = (f"{best['gensim']['seconds'] / best['embedlearn']['seconds']:.2f}"
                      if lib == "embedlearn" and "gensim" in best else "")
-            print(f"| {r['mode']} | {lib} | {r['seconds']:.1f} | {r['words_per_sec']:,.0f} | "
-                  f"{r['rss_mb']:.0f} | {r['model_mb']:.0f} | {100 * r['analogy']:.1f}% | {r['rho']:.3f} | {ratio} |")
+            runs = ", ".join(f"{t:.1f}" for t in r["all_seconds"])
+            print(f"| {r['mode']} | {lib} | {r['seconds']:.1f} | {runs} | "
+                  f"{r['words_per_sec']:,.0f} | {r['rss_mb']:.0f} | {r['model_mb']:.0f} | "
+                  f"{100 * r['analogy']:.1f}% | {r['rho']:.3f} | {ratio} |")
     print("\npeak RSS: whole process (data, libraries, training, evaluation); model MB: RSS growth "
           "during vocabulary + training, after imports (numba's runtime and the cached kernels "
           "loaded for embedlearn)")

@@ -13,9 +13,12 @@ _EXPORTS = {
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
+    "Graph": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
-            "fasttext", "reference", "ppmi", "training", "kernels")
+            "fasttext", "reference", "ppmi", "training", "kernels", "graphs", "errors",
+            "validation", "fasttext_format", "recsys", "serving", "alignment", "plotting",
+            "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

@@ -771,6 +771,20 @@ def _text8_path(max_tokens, data_home):
     except DataNotFoundError as err:
         need = "the whole corpus" if max_tokens is None else f"{max_tokens:,} tokens"
         dest = get_data_home(data_home) / "text8" / "text8"
+        if max_tokens is not None and max_tokens <= TEXT8_PREFIX_TOKENS:
+            # The prefix would do: say where we looked, not that the full file is needed.
+            mirror = _mirror_dir()
+            looked = (f"$EMBEDLEARN_DATA/text8/text8 ({mirror / 'text8' / 'text8'})"
+                      if mirror is not None else "$EMBEDLEARN_DATA (not set)")
+            raise DataNotFoundError(
+                f"load_text8(max_tokens={max_tokens:,}): no copy of text8 was found. Looked in "
+                f"{looked} and in the cache ({dest}), and the download of "
+                f"{REGISTRY['text8'].urls[0]} failed. Point at a copy: set EMBEDLEARN_DATA to "
+                f"the absolute path of a folder holding text8/text8 (the full 100,000,000-byte "
+                f"file, or the test mirror's verified prefix of {TEXT8_PREFIX_TOKENS:,} tokens, "
+                f"which serves any max_tokens up to that), e.g. `export "
+                f"EMBEDLEARN_DATA=/abs/path/to/shared/data`; or unzip text8.zip and put "
+                f"`text8` at {dest}. Download error: {getattr(err, 'reason', err)}") from None
         raise DataNotFoundError(
             f"load_text8(max_tokens={max_tokens}) needs the full text8 ({need}; it has "
             f"17,005,207 tokens), which is not on disk (a test mirror holds only a prefix of "

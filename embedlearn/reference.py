@@ -1119,3 +1119,78 @@ def subword_ns_loss_and_grads(Z, W_out, rows, target, negatives, mean=True):
 
 
 __all__ += ["SubwordNSLossGrads", "subword_hidden", "subword_score", "subword_ns_loss_and_grads"]
+
+
+# =========================================================================== Item2Vec
+# Appended for Item2Vec (Barkan & Koenigstein 2016): the set-context objective in paper form, for
+# tiny inputs and for checking :mod:`embedlearn.kernels.sets` (whose steps are sgd_step_reference).
+def set_sgns_loss_and_grads(W_in, W_out, items, negatives):
+    r"""Item2Vec's objective for one set, as a loss, and its exact gradients (paper form).
+
+    For a set of :math:`K` items :math:`w_1..w_K` with input vectors :math:`\mathbf v` (rows of
+    ``W_in``) and output vectors :math:`\mathbf u` (rows of ``W_out``), every ordered pair
+    :math:`(i, j)`, :math:`i\ne j`, is a positive, with its own noise items
+    :math:`k\in\mathcal N_{ij}`:
+
+    .. math::
+        E = -\frac1K\sum_{i=1}^{K}\sum_{j\ne i}\Big[\log\sigma(\mathbf u_{w_i}^\top\mathbf v_{w_j})
+            + \sum_{k\in\mathcal N_{ij}}\log\sigma(-\mathbf u_k^\top\mathbf v_{w_j})\Big].
+
+    Each bracket is the negative-sampling term of :func:`ns_loss_and_grads` with
+    :math:`\mathbf h = \mathbf v_{w_j}` and target :math:`w_i`, so
+
+    .. math::
+        \frac{\partial E}{\partial\mathbf v_{w_j}} = \frac1K\sum_{i\ne j}\Big[
+            (\sigma(\mathbf u_{w_i}^\top\mathbf v_{w_j}) - 1)\,\mathbf u_{w_i}
+            + \sum_{k\in\mathcal N_{ij}}\sigma(\mathbf u_k^\top\mathbf v_{w_j})\,\mathbf u_k\Big],
+
+    and :math:`\partial E/\partial\mathbf u` collects :math:`(\sigma - t)\,\mathbf v_{w_j}/K`
+    from every term. Roles are the code's (word2vec.c, gensim skip-gram): the *context* item's
+    input vector predicts the *target* item; summed over all ordered pairs of a set, the paper's
+    :math:`\log p(w_j\mid w_i)` gives the same terms with the two names swapped. Over several sets
+    the objective is the sum of this per-set loss. The paper's :math:`1/K` does not appear in the
+    SGD code (each pair is one step of rate :math:`\eta`): it scales a set's share of the sum.
+
+    Parameters
+    ----------
+    W_in, W_out : ndarray, shape (V, N)
+    items : sequence of int
+        The set's items, length :math:`K \ge 2` (an item listed twice is two positions).
+    negatives : array_like of int, shape (K, K, M)
+        ``negatives[i, j]`` are the :math:`M` noise items of the pair (target position ``i``,
+        context position ``j``); the diagonal ``negatives[i, i]`` is ignored. Every noise term is
+        kept, also one equal to the target (the code drops those draws).
+
+    Returns
+    -------
+    loss : float
+    grad_W_in : ndarray, shape (V, N)
+    grad_W_out : ndarray, shape (V, N)
+    """
+    W_in = _matrix(W_in, "W_in")
+    W_out = _matrix(W_out, "W_out")
+    if W_in.shape[1] != W_out.shape[1]:
+        raise ValueError(f"W_in and W_out must have the same width, got {W_in.shape} and {W_out.shape}")
+    items = _indices(items, min(W_in.shape[0], W_out.shape[0]), "items")
+    K = items.size
+    if K < 2:
+        raise ValueError(f"a set needs at least 2 items to have a pair, got {K}")
+    negatives = np.asarray(negatives)
+    if negatives.ndim != 3 or negatives.shape[:2] != (K, K):
+        raise ValueError(f"negatives must have shape ({K}, {K}, M), got {negatives.shape}")
+    loss = 0.0
+    grad_W_in = np.zeros_like(W_in)
+    grad_W_out = np.zeros_like(W_out)
+    for i in range(K):
+        for j in range(K):
+            if i == j:
+                continue
+            l_ij, g_h, rows, g_rows = ns_loss_and_grads(W_in[items[j]], W_out, int(items[i]),
+                                                        negatives[i, j].astype(np.int64))
+            loss += l_ij
+            grad_W_in[items[j]] += g_h
+            grad_W_out[rows] += g_rows
+    return loss / K, grad_W_in / K, grad_W_out / K
+
+
+__all__ += ["set_sgns_loss_and_grads"]

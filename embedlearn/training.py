@@ -450,9 +450,12 @@ class SGDModel:
         for name, array in self._weights().items():
             if not array.size:
                 continue
-            if not np.isfinite(array).all():
+            # min and max propagate NaN, so two reductions check finiteness and size without
+            # a temporary array as large as the weights.
+            low, high = float(array.min()), float(array.max())
+            if not (np.isfinite(low) and np.isfinite(high)):
                 self._diverged(epoch, f"{name} holds NaN or inf", alpha0)
-            biggest = float(np.abs(array).max())
+            biggest = max(-low, high)
             if biggest > DIVERGENCE_BOUND:
                 self._diverged(epoch, f"{name} holds values as large as {biggest:.3g} (bound "
                                       f"{DIVERGENCE_BOUND:g})", alpha0)

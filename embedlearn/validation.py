@@ -142,6 +142,7 @@ def check_arrays(path, arrays, specs):
 def check_finite_arrays(arrays, when):
     """Raise ``ValueError`` naming the first array in ``arrays`` (a dict) holding NaN or inf."""
     for name, a in arrays.items():
-        if a.size and not np.isfinite(a).all():
+        # min and max propagate NaN: no temporary as large as the array.
+        if a.size and not (np.isfinite(a.min()) and np.isfinite(a.max())):
             raise ValueError(f"{name} holds NaN or inf values {when}; reinitialise the model "
                              "(build_vocab) or repair the array")

@@ -134,15 +134,9 @@ class Word2Vec(SGDModel):
 
     def _grow_weights(self, old):
         V, N = len(self.vocab), self.vector_size
-        if hasattr(self.wv, "add_vectors"):
-            self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V))
-        else:  # TEMPORARY until KeyedVectors.add_vectors lands
-            kv = self.wv
-            kv._index_to_key.extend(self.vocab.index_to_key[old:])
-            kv._key_to_index.update({k: old + i for i, k in enumerate(self.vocab.index_to_key[old:])})
-            kv._counts = None
-            kv.vectors = np.vstack([self.syn0, self._new_rows(old, V)])
-        self.wv.counts = self.vocab.counts
+        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                            extras={"count": self.vocab.counts[old:]})
+        self.wv.counts = self.vocab.counts  # old words' counts grew too
         self.syn0 = self.wv.vectors
         if self.negative:
             self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, N), np.float32)])
@@ -171,10 +165,11 @@ class Word2Vec(SGDModel):
         from .kernels.sgd import train_window_job
 
         loss, examples, effective = train_window_job(
-            piece.tokens, piece.offsets, 0, piece.n_sentences, self.syn0, self.syn1neg,
+            piece.tokens, piece.offsets, 0, len(piece.tokens), self.syn0, self.syn1neg,
             self.syn1, self._keep_prob, self._noise_cdf, self._codes, self._points,
-            self._code_offsets, bool(self.sg), bool(self.cbow_mean), self.window, self.negative,
-            bool(self.hs), alpha_start, alpha_end, seed, compute_loss)
+            self._code_offsets, bool(self.sg), bool(self.cbow_mean), self.window,
+            self.shrink_windows, self.negative, bool(self.hs), alpha_start, alpha_end, seed,
+            compute_loss)
         return loss, examples, effective
 
     def __repr__(self):

@@ -194,6 +194,33 @@ def test_text8_beyond_prefix_offline_is_a_clear_error(mirror, isolated_cache, mo
     assert _files_under(isolated_cache) == []
 
 
+@pytest.mark.parametrize("mirror_set", [False, True], ids=["no-EMBEDLEARN_DATA", "empty-mirror"])
+def test_text8_within_prefix_offline_says_no_copy_was_found(isolated_cache, monkeypatch,
+                                                            tmp_path, mirror_set):
+    """max_tokens=1000 is within the prefix: the error must not ask for max_tokens <= 2,139,748,
+    it must say that no copy was found, where it looked, and how to point at one."""
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    if mirror_set:
+        monkeypatch.setenv("EMBEDLEARN_DATA", str(folder))
+    else:
+        monkeypatch.delenv("EMBEDLEARN_DATA", raising=False)
+    url = _closed_port_url("text8.zip")
+    _with("text8", monkeypatch, urls=(url,))
+    with pytest.raises(ds.DataNotFoundError) as info:
+        ds.load_text8(max_tokens=1000)
+    message = str(info.value)
+    assert "no copy of text8 was found" in message
+    assert "max_tokens <=" not in message and "needs the full" not in message
+    assert str(isolated_cache / "text8" / "text8") in message      # where it looked: cache
+    if mirror_set:
+        assert str(folder / "text8" / "text8") in message          # ... and the mirror
+    else:
+        assert "EMBEDLEARN_DATA (not set)" in message
+    assert "set EMBEDLEARN_DATA" in message and url in message     # how to point at one
+    assert _files_under(isolated_cache) == []
+
+
 def test_text8_prefix_is_not_downloadable(empty_mirror):
     with pytest.raises(ds.DataNotFoundError, match="not downloadable"):
         ds.fetch("text8-prefix")

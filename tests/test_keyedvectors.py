@@ -619,3 +619,270 @@ def test_native_round_trip_and_corrupt_files(tmp_path):
         KeyedVectors.load(path)
     with pytest.raises(FileNotFoundError):
         KeyedVectors.load(tmp_path / "missing.kv")
+
+
+# ---------------------------------------------------------------------- gensim 4 API: mutation
+def test_add_vectors_appends_new_keys_and_keeps_or_replaces_existing_ones():
+    wv = random_kv(n_keys=6, dim=4, seed=11)
+    wv.counts = [60, 50, 40, 30, 20, 10]
+    before = wv.vectors.copy()
+    new = np.arange(12, dtype=np.float64).reshape(3, 4)
+    wv.add_vectors(["x", "w2", "y"], new)  # w2 exists: kept without replace, as gensim
+    assert wv.index_to_key == [f"w{i}" for i in range(6)] + ["x", "y"]
+    assert wv.key_to_index["x"] == 6 and wv.key_to_index["y"] == 7 and len(wv) == 8
+    np.testing.assert_array_equal(wv.vectors[:6], before)
+    np.testing.assert_array_equal(wv.vectors[6:], new[[0, 2]])
+    assert wv.counts.tolist() == [60, 50, 40, 30, 20, 10, 0, 0]  # new keys get 0, as gensim
+    wv.add_vectors(["w2", "z"], np.ones((2, 4)), replace=True, extras={"count": [7, 3]})
+    np.testing.assert_array_equal(wv["w2"], np.ones(4))
+    assert wv.counts.tolist() == [60, 50, 7, 30, 20, 10, 0, 0, 3]
+    assert wv.add_vector("w0", np.zeros(4)) == 0 and np.array_equal(wv["w0"], before[0])
+    assert wv.add_vector("single", np.full(4, 2.0)) == 9 and wv.get_index("single") == 9
+    wv.add_vectors("one more", np.full(4, 3.0))  # a single key with a 1-D vector
+    assert wv.index_to_key[-1] == "one more"
+
+    g = gensim_kv(ROYAL_KEYS, ROYAL_VECTORS)
+    ours = KeyedVectors(ROYAL_KEYS, ROYAL_VECTORS)
+    extra = np.arange(15, dtype=np.float32).reshape(3, 5)
+    for kv in (g, ours):
+        kv.add_vectors(["duke", "king", "earl"], extra)
+        kv.add_vectors(["queen"], extra[:1], replace=True)
+    assert ours.index_to_key == g.index_to_key
+    np.testing.assert_array_equal(ours.vectors, g.vectors)
+
+
+@pytest.mark.parametrize("keys, weights, exc, match", [
+    (["x", "y"], np.zeros((3, 5)), ValueError, r"shape \(2, 5\) for 2 keys, got \(3, 5\)"),
+    (["x", "x"], np.zeros((2, 5)), ValueError, "duplicate key 'x' at positions 0 and 1"),
+    (["king", 0], np.zeros((2, 5)), ValueError, "same row"),
+    (["x", 3.5], np.zeros((2, 5)), TypeError, r"keys\[1\] is float"),
+    ([99], np.zeros((1, 5)), KeyError, "row index"),
+    (["x"], np.array([["a"] * 5]), TypeError, "real numeric"),
+])
+def test_bad_add_vectors_changes_nothing(royal, keys, weights, exc, match):
+    before = royal.vectors.copy()
+    with pytest.raises(exc, match=match):
+        royal.add_vectors(keys, weights, replace=True)
+    assert royal.index_to_key == ROYAL_KEYS and len(royal.key_to_index) == len(ROYAL_KEYS)
+    np.testing.assert_array_equal(royal.vectors, before)
+
+
+def test_setitem_adds_or_replaces_and_refreshes_queries(royal):
+    assert royal.most_similar("king", topn=1)[0][0] == "prince"
+    royal["knight"] = ROYAL_VECTORS[0] * 2  # new key: same direction as king
+    assert royal.index_to_key[-1] == "knight"
+    (nearest, sim), = royal.most_similar("king", topn=1)
+    assert nearest == "knight" and sim == pytest.approx(1.0, abs=1e-6)
+    royal["knight"] = -ROYAL_VECTORS[0]  # replaced in place
+    assert royal.most_similar("king", topn=None)[-1] == pytest.approx(-1.0, abs=1e-6)
+    royal[["apple", "car"]] = np.array([ROYAL_VECTORS[7], ROYAL_VECTORS[5]])
+    assert royal.most_similar("banana", topn=1)[0][0] == "car"
+    royal[0] = np.zeros(5)  # an int key is row 0, as gensim's wv[0]
+    np.testing.assert_array_equal(royal["king"], np.zeros(5))
+    with pytest.raises(ValueError, match=r"shape \(5,\)"):
+        royal["bad"] = np.zeros(4)
+
+
+def test_every_mutation_invalidates_the_unit_vectors():
+    mutations = [
+        lambda wv: wv.__setitem__("w0", -wv["w0"]),
+        lambda wv: wv.add_vectors(["w0"], -wv[["w0"]], replace=True),
+        lambda wv: wv.add_vectors(["new"], np.ones((1, wv.vector_size))),
+        lambda wv: setattr(wv, "vectors", wv.vectors * np.arange(1, len(wv) + 1)[:, None]),
+        lambda wv: wv.unit_normalize_all(),
+    ]
+    for mutate in mutations:
+        wv = random_kv(n_keys=10, dim=4, seed=4)
+        wv.most_similar("w1")  # fills the cache
+        mutate(wv)
+        fresh = unit_rows(wv.vectors.astype(np.float64))
+        np.testing.assert_allclose(wv.get_normed_vectors(), fresh, atol=1e-6)
+        np.testing.assert_allclose(wv.most_similar("w1", topn=None), fresh @ fresh[1], atol=1e-6)
+
+
+def test_models_contract_is_cheap():
+    weights = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    wv = KeyedVectors(list("abcde"), weights)
+    assert wv.vectors is weights
+    normed = wv.get_normed_vectors()
+    weights *= 2  # training changed the rows in place ...
+    wv.vectors = weights  # ... and the model says so: no copy, cache dropped
+    assert wv.vectors is weights and wv.get_normed_vectors() is not normed
+    wv.add_vectors(["f", "g"], np.ones((2, 3)))  # a vocabulary update
+    grown = wv.vectors
+    assert grown.dtype == np.float32 and grown.flags.c_contiguous and grown.shape == (7, 3)
+    np.testing.assert_array_equal(grown[:5], weights)
+    wv.vectors = grown  # the model adopts it as its weight matrix
+    assert wv.vectors is grown
+
+
+def test_unit_normalize_all_in_place_like_gensim():
+    vectors = np.array([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]], dtype=np.float32)
+    wv = KeyedVectors(["a", "zero", "b"], vectors)
+    wv.unit_normalize_all()
+    assert wv.vectors is vectors  # the model's array, changed in place
+    np.testing.assert_allclose(vectors, [[0.6, 0.8], [0.0, 0.0], [0.0, -1.0]], rtol=1e-7)
+    ours = random_kv(seed=8)
+    g = gensim_kv(ours.index_to_key, ours.vectors)
+    g.unit_normalize_all()
+    ours.unit_normalize_all()
+    np.testing.assert_allclose(ours.vectors, g.vectors, atol=1e-7)
+
+
+def test_vecattrs_count_and_others(tmp_path):
+    wv = random_kv(n_keys=4, dim=3)
+    with pytest.raises(KeyError, match="no vector attribute 'count'"):
+        wv.get_vecattr("w0", "count")
+    wv.set_vecattr("w1", "count", 7)  # creates the attribute, 0 for the other keys (gensim)
+    assert wv.counts.dtype == np.int64 and wv.counts.tolist() == [0, 7, 0, 0]
+    assert wv.get_vecattr("w1", "count") == 7 and wv.get_vecattr(1, "count") == 7
+    wv.set_vecattr("w2", "score", 0.25)
+    assert wv.get_vecattr("w2", "score") == 0.25 and wv.expandos["score"].dtype == np.float64
+    with pytest.raises(TypeError, match="cannot store"):
+        wv.set_vecattr("w0", "count", 1.5)
+    with pytest.raises(TypeError, match="must be numbers"):
+        wv.set_vecattr("w0", "tag", "noun")
+    with pytest.raises(KeyError, match="'nope' not in vocabulary"):
+        wv.set_vecattr("nope", "count", 1)
+    path = tmp_path / "wv.kv"
+    wv.save(path)  # every attribute is saved
+    back = KeyedVectors.load(path)
+    assert back.counts.tolist() == [0, 7, 0, 0] and back.get_vecattr("w2", "score") == 0.25
+    g = gensim_kv(wv.index_to_key, wv.vectors)
+    g.set_vecattr("w1", "count", 7)
+    assert g.get_vecattr("w1", "count") == wv.get_vecattr("w1", "count")
+
+
+# ---------------------------------------------------------------------- gensim 4 API: queries
+def test_integer_keys_are_row_indices_as_in_gensim():
+    wv = random_kv(n_keys=30, dim=6, seed=12)
+    g = gensim_kv(wv.index_to_key, wv.vectors)
+    np.testing.assert_array_equal(wv[0], wv["w0"])
+    np.testing.assert_array_equal(wv.get_vector(np.int64(3), norm=True), wv.get_vector("w3", norm=True))
+    np.testing.assert_array_equal(wv[[0, "w1"]], wv[["w0", "w1"]])
+    assert 0 in wv and 29 in wv and 30 not in wv and -1 not in wv and True not in wv
+    assert wv.most_similar(0, topn=5) == wv.most_similar("w0", topn=5)
+    assert [k for k, _ in wv.most_similar(0, topn=5)] == [k for k, _ in g.most_similar(0, topn=5)]
+    assert wv.similarity(0, "w5") == wv.similarity("w0", "w5")
+    with pytest.raises(KeyError, match=r"word 30 not in vocabulary \(an int key is a row index"):
+        wv[30]
+
+
+def test_distance_of_a_key_to_itself_is_exactly_zero():
+    wv = random_kv(n_keys=200, dim=50, seed=13)
+    # float32 rounding made some of these 1 - 6e-8 before
+    assert all(wv.distance(k, k) == 0.0 and wv.similarity(k, k) == 1.0 for k in wv.index_to_key)
+    dists = wv.distances("w7")
+    assert dists[7] == 0.0 and np.all(dists >= 0) and np.all(dists <= 2)
+    zero = KeyedVectors(["z", "a"], np.array([[0.0, 0.0], [1.0, 0.0]]))
+    assert zero.similarity("z", "z") == 0.0  # a zero vector is similar to nothing
+
+
+def test_neighbourhood_queries_match_gensim():
+    wv = random_kv(n_keys=40, dim=6, seed=14)
+    g = gensim_kv(wv.index_to_key, wv.vectors)
+    for a, b in [("w0", "w5"), ("w3", "w39"), ("w10", "w11")]:
+        assert wv.closer_than(a, b) == g.closer_than(a, b)
+        assert wv.words_closer_than(a, b) == g.closer_than(a, b)
+        assert wv.rank(a, b) == g.rank(a, b)
+        assert wv.relative_cosine_similarity(a, b) == pytest.approx(g.relative_cosine_similarity(a, b),
+                                                                    abs=1e-6)
+        assert wv.relative_cosine_similarity(a, b, topn=3) == pytest.approx(
+            g.relative_cosine_similarity(a, b, topn=3), abs=1e-6)
+    assert wv.rank("w4", wv.most_similar("w4", topn=1)[0][0]) == 1
+    candidates = ["w1", "w2", "w3", "w4", "w5"]
+    assert wv.most_similar_to_given("w0", candidates) == g.most_similar_to_given("w0", candidates)
+    np.testing.assert_allclose(wv.distances("w0"), g.distances("w0"), atol=1e-6)
+    np.testing.assert_allclose(wv.distances(wv["w2"], ["w1", "w3"]), g.distances(wv["w2"], ["w1", "w3"]),
+                               atol=1e-6)
+    np.testing.assert_allclose(KeyedVectors.cosine_similarities(wv["w1"], wv.vectors),
+                               g.cosine_similarities(wv["w1"], wv.vectors), atol=1e-6)
+    assert wv.n_similarity(["w1", "w2"], ["w3"]) == pytest.approx(g.n_similarity(["w1", "w2"], ["w3"]),
+                                                                  abs=1e-6)
+    assert wv.doesnt_match(candidates) == g.doesnt_match(candidates)
+    with pytest.raises(ValueError, match="non-empty"):
+        wv.most_similar_to_given("w0", [])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"pre_normalize": False}, {"post_normalize": True}, {"weights": [2.0, -1.0, 0.5, 1.0]},
+    {"pre_normalize": False, "post_normalize": True, "weights": np.array([1.0, 1.0, 3.0, 1.0])},
+])
+def test_get_mean_vector_matches_gensim(kwargs):
+    wv = random_kv(n_keys=20, dim=5, seed=15)
+    g = gensim_kv(wv.index_to_key, wv.vectors)
+    keys = ["w1", "w7", "unknown", 3]  # an unknown key is skipped; 3 is row 3
+    np.testing.assert_allclose(wv.get_mean_vector(keys, **kwargs), g.get_mean_vector(keys, **kwargs),
+                               atol=1e-6)
+    vec_keys = ["w2", np.ones(5, dtype=np.float32)]  # a vector is used as given
+    np.testing.assert_allclose(wv.get_mean_vector(vec_keys), g.get_mean_vector(vec_keys), atol=1e-6)
+
+
+def test_get_mean_vector_errors():
+    wv = random_kv(n_keys=5, dim=3)
+    with pytest.raises(KeyError, match="'nope' not in vocabulary"):
+        wv.get_mean_vector(["w1", "nope"], ignore_missing=False)
+    with pytest.raises(ValueError, match="no input"):
+        wv.get_mean_vector([])
+    with pytest.raises(ValueError, match="same length"):
+        wv.get_mean_vector(["w1", "w2"], weights=[1.0])
+    assert np.array_equal(wv.get_mean_vector(["nope"]), np.zeros(3))  # all missing: zeros (gensim)
+
+
+class SubwordVectors(KeyedVectors):
+    """A FastText-like subclass: a key without a row gets the mean of its characters' rows."""
+
+    def _vector_for_missing(self, key):
+        rows = [self.key_to_index[c] for c in key if c in self.key_to_index]
+        return self.vectors[rows].mean(axis=0) if rows else None
+
+    def __contains__(self, key):
+        return super().__contains__(key) or self._vector_for_missing(key) is not None
+
+
+def test_vectors_for_all_and_the_inference_hook():
+    wv = KeyedVectors(list("abc"), np.eye(3), counts=[5, 4, 3])
+    out = wv.vectors_for_all(["c", "zz", "a", "c"], copy_vecattrs=True)
+    assert type(out) is KeyedVectors and out.index_to_key == ["c", "a"]  # deduplicated, order kept
+    np.testing.assert_array_equal(out.vectors, np.eye(3)[[2, 0]])
+    assert out.counts.tolist() == [3, 5]
+    assert wv.vectors_for_all(["a"]).counts is None
+    with pytest.raises(TypeError, match="keys must be str"):
+        wv.vectors_for_all([0])
+
+    sub = SubwordVectors(list("abc"), np.eye(3), counts=[5, 4, 3])
+    np.testing.assert_allclose(sub["ab"], [0.5, 0.5, 0.0])
+    assert "ab" in sub and not sub.has_index_for("ab") and "xy" not in sub
+    out = sub.vectors_for_all(["ab", "c", "xy"], copy_vecattrs=True)
+    assert out.index_to_key == ["ab", "c"] and out.counts.tolist() == [0, 3]
+    np.testing.assert_allclose(out.vectors, [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    assert sub.vectors_for_all(["ab", "c"], allow_inference=False).index_to_key == ["c"]
+    # queries accept composed keys; such a key has no row, so nothing is excluded for it
+    assert sub.most_similar("ab", topn=2)[0][1] == pytest.approx(np.sqrt(0.5))
+    assert sub.similarity("ab", "a") == pytest.approx(np.sqrt(0.5))
+    np.testing.assert_allclose(sub.get_mean_vector(["ab", "c"]), (np.array([1, 1, 0]) / np.sqrt(2)
+                                                                   + [0, 0, 1]) / 2, rtol=1e-6)
+
+
+def test_evaluate_word_pairs_results_have_scipy_attribute_names(tmp_path, royal):
+    pytest.importorskip("scipy")
+    pairs = [("king", "queen", 8.0), ("king", "prince", 9.0), ("man", "apple", 1.0),
+             ("apple", "banana", 7.5)]
+    pearson, spearman, _ = royal.evaluate_word_pairs(pairs)
+    for result in (pearson, spearman):
+        assert result.correlation == result.statistic == result[0]
+        assert result.pvalue == result[1]
+    assert royal.evaluate_word_pairs(pairs)[1].correlation == spearman.statistic
+
+
+def test_extras_create_attributes_for_replaced_keys_too():
+    wv = random_kv(n_keys=3, dim=2)
+    wv.add_vectors(["w1"], np.ones((1, 2)), replace=True, extras={"score": [0.5]})
+    assert wv.expandos["score"].tolist() == [0.0, 0.5, 0.0]
+    wv.add_vectors(["new"], np.ones((1, 2)), extras={"count": [4]})
+    assert wv.counts.tolist() == [0, 0, 0, 4] and wv.expandos["score"].tolist() == [0, 0.5, 0, 0]
+    with pytest.raises(TypeError, match="counts must be integers"):
+        wv.add_vectors(["w0"], np.ones((1, 2)), replace=True, extras={"count": np.array([1.5])})
+    wv.set_vecattr("w0", "flag", 3)
+    with pytest.raises(TypeError, match="'flag' is int64; cannot store float64"):
+        wv.add_vectors(["w0"], np.ones((1, 2)), replace=True, extras={"flag": [0.5]})

@@ -1,0 +1,286 @@
+"""Serving benchmark: exact search against HNSW, IVF-Flat and IVF-PQ on real word vectors.
+
+Usage::
+
+    EMBEDLEARN_DATA=/abs/path/to/shared/data python benchmarks/serving.py
+        [--queries 1000] [--repeats 2] [--scaling 62500,125000,250000,500000,1000000]
+        [--vectors path.kv] [--out benchmarks/results/serving.json]
+
+Vectors: Word2Vec (embedlearn, skip-gram, negative 5, 100 dimensions, min_count 1, 5 epochs,
+seed 1) on the whole text8 prefix, one vector per distinct word (80,982), or any KeyedVectors file
+given by ``--vectors``. 1,000 randomly chosen words (seed 0) are held out as queries and the rest
+indexed, so no query finds itself. The ground truth is the exact cosine top-10 (FAISS flat scan,
+checked against a NumPy scan).
+
+Measured per setting: recall@10 against the exact top-10; queries/s on **one thread, one query per
+call** (``faiss.omp_set_num_threads(1)``, through ``VectorIndex.search`` as a server would call it),
+and **batched** (all queries in one call, 2 threads); build seconds (2 threads) and bytes per vector
+(the serialised index divided by the number of vectors). Sweeps: HNSW M in {16, 32} x efSearch in
+{16, 32, 64, 128, 256}; IVF-Flat and IVF-PQ (25 codes of 8 bits) with nlist = 4 sqrt(n) and nprobe in
+{1, 4, 16, 64, 256}; for IVF-PQ also the recall@10 after re-scoring its top 100 with the exact
+vectors (which can stay on disk). Queries/s are the best of ``--repeats`` runs.
+
+Scaling: up to 1,000,000 *passage vectors*, each the mean of the unit word vectors of 10 consecutive
+tokens of the text8 prefix, one passage starting at every second token (so neighbours in the text
+share 8 tokens); the first n are indexed and 1,000 passages from beyond the first million are the
+queries. Exact, HNSW (M 32, efSearch 64) and IVF-PQ (nprobe 16) at each n.
+
+Prints Markdown tables (with the CPU model) and writes them with the raw numbers to ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+EF_SEARCH = (16, 32, 64, 128, 256)
+HNSW_M = (16, 32)
+NPROBE = (1, 4, 16, 64, 256)
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        name = next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                    if line.startswith("Model name"))
+        cores = os.cpu_count()
+        return f"{name}, {cores} cores"
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def qps_one_by_one(index, queries, repeats, **params):
+    """Best queries/s over ``repeats`` runs, one thread, one query per call."""
+    from embedlearn.serving import faiss_threads
+
+    best = 0.0
+    with faiss_threads(1):
+        index.search(queries[:1], 10, **params)  # warm-up
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for q in queries:
+                index.search(q, 10, **params)
+            best = max(best, len(queries) / (time.perf_counter() - start))
+    return best
+
+
+def qps_batched(index, queries, repeats, threads=2, **params):
+    from embedlearn.serving import faiss_threads
+
+    best, ids = 0.0, None
+    with faiss_threads(threads):
+        for _ in range(repeats):
+            start = time.perf_counter()
+            _, ids = index.search(queries, 10, **params)
+            best = max(best, len(queries) / (time.perf_counter() - start))
+    return best, ids
+
+
+def timed_build(vectors, threads=2, **kwargs):
+    from embedlearn.serving import build_index, faiss_threads
+
+    with faiss_threads(threads):
+        start = time.perf_counter()
+        index = build_index(vectors, **kwargs)
+        return index, time.perf_counter() - start
+
+
+def word_vectors(args):
+    from embedlearn.keyedvectors import KeyedVectors
+
+    if args.vectors:
+        return KeyedVectors.load(args.vectors), {"source": args.vectors}, None
+    from embedlearn.datasets import TEXT8_PREFIX_TOKENS, load_text8
+    from embedlearn.word2vec import Word2Vec
+
+    sentences = load_text8(max_tokens=TEXT8_PREFIX_TOKENS)
+    start = time.perf_counter()
+    model = Word2Vec(sentences, vector_size=100, sg=1, negative=5, min_count=1, epochs=5,
+                     workers=2, seed=1, progress=False)
+    seconds = time.perf_counter() - start
+    info = {"source": "embedlearn Word2Vec sg=1 negative=5 vector_size=100 min_count=1 epochs=5 "
+                      "seed=1 on the text8 prefix (2,139,748 tokens)", "train_seconds": seconds}
+    return model.wv, info, (model, sentences)
+
+
+def sweep(kv, n_queries, repeats):
+    from embedlearn.keyedvectors import KeyedVectors
+    from embedlearn.serving import exact_neighbours, recall_at_k
+
+    rng = np.random.default_rng(0)
+    held = np.zeros(len(kv), bool)
+    held[rng.choice(len(kv), n_queries, replace=False)] = True
+    base = KeyedVectors([k for k, h in zip(kv.index_to_key, held) if not h], kv.vectors[~held])
+    queries = kv.vectors[held]
+    rows = []
+
+    flat, flat_s = timed_build(base, kind="flat")
+    exact_qps = qps_one_by_one(flat, queries, repeats)
+    exact_batch, truth = qps_batched(flat, queries, repeats)
+    _, by_numpy = exact_neighbours(base.vectors, queries, 10)
+    agree = recall_at_k(truth, by_numpy)
+    rows.append(dict(kind="exact (flat)", label="exact", param="", recall=1.0, qps=exact_qps,
+                     qps_batched=exact_batch, build_s=flat_s, bytes_per_vector=flat.bytes_per_vector))
+    for M in HNSW_M:
+        index, build_s = timed_build(base, kind="hnsw", M=M, ef_construction=40)
+        for ef in EF_SEARCH:
+            qps = qps_one_by_one(index, queries, repeats, ef_search=ef)
+            batch, ids = qps_batched(index, queries, repeats, ef_search=ef)
+            rows.append(dict(kind="hnsw", label=f"HNSW M={M}", param=f"M={M}, efSearch={ef}",
+                             M=M, ef_search=ef, recall=recall_at_k(ids, truth), qps=qps,
+                             qps_batched=batch, build_s=build_s,
+                             bytes_per_vector=index.bytes_per_vector))
+    for kind, label in (("ivf", "IVF-Flat"), ("ivfpq", "IVF-PQ 25x8")):
+        index, build_s = timed_build(base, kind=kind, pq_m=25 if kind == "ivfpq" else None)
+        for nprobe in NPROBE:
+            qps = qps_one_by_one(index, queries, repeats, nprobe=nprobe)
+            batch, ids = qps_batched(index, queries, repeats, nprobe=nprobe)
+            rows.append(dict(kind=kind, label=label, param=f"nlist={index.params['nlist']}, "
+                             f"nprobe={nprobe}", nprobe=nprobe, nlist=index.params["nlist"],
+                             recall=recall_at_k(ids, truth), qps=qps, qps_batched=batch,
+                             build_s=build_s, bytes_per_vector=index.bytes_per_vector))
+            if kind == "ivfpq":
+                rows[-1]["recall_reranked"] = reranked_recall(index, base, queries, truth, nprobe)
+    return rows, {"indexed": len(base), "queries": int(n_queries), "flat_vs_numpy_recall": agree}
+
+
+def reranked_recall(index, base, queries, truth, nprobe, candidates=100):
+    """recall@10 when IVF-PQ's top-100 are re-scored with the exact vectors (kept on disk in a
+    real deployment: 100 rows read per query) and the best 10 kept."""
+    from embedlearn.serving import recall_at_k
+
+    _, cand = index.search(queries, candidates, nprobe=nprobe)
+    unit = base.get_normed_vectors()
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    best = np.full((len(q), 10), -1, np.int64)  # -1: fewer than 10 candidates (few cells probed)
+    for i, row in enumerate(cand):
+        row = row[row >= 0]
+        top = row[np.argsort(-(unit[row] @ q[i]), kind="stable")[:10]]
+        best[i, :len(top)] = top
+    return recall_at_k(best, truth)
+
+
+def passage_vectors(kv, model_and_text, count):
+    """Means of the unit vectors of 10 consecutive tokens, one passage per 2 tokens."""
+    from embedlearn.corpus import encode
+
+    model, sentences = model_and_text
+    tokens = encode(sentences, model.vocab).tokens
+    unit = kv.get_normed_vectors()
+    starts = np.arange(0, len(tokens) - 10, 2)[:count]
+    out = np.empty((len(starts), kv.vector_size), np.float32)
+    for lo in range(0, len(starts), 100_000):
+        s = starts[lo:lo + 100_000]
+        acc = np.zeros((len(s), kv.vector_size), np.float32)
+        for j in range(10):
+            acc += unit[tokens[s + j]]
+        out[lo:lo + len(s)] = acc / 10
+    return out
+
+
+def scaling(kv, model_and_text, sizes, repeats):
+    from embedlearn.serving import recall_at_k
+
+    largest = max(sizes)
+    passages = passage_vectors(kv, model_and_text, largest + 60_000)
+    if len(passages) < largest + 1000:
+        raise SystemExit(f"only {len(passages)} passages: the largest size must leave 1,000 queries")
+    rng = np.random.default_rng(0)
+    queries = passages[largest + rng.choice(len(passages) - largest, 1000, replace=False)]
+    rows = []
+    for n in sizes:
+        base = passages[:n]
+        flat, _ = timed_build(base, kind="flat")
+        exact_qps = qps_one_by_one(flat, queries[:200], repeats)
+        _, truth = qps_batched(flat, queries, 1)
+        hnsw, hnsw_s = timed_build(base, kind="hnsw", M=32, ef_construction=40)
+        hnsw_qps = qps_one_by_one(hnsw, queries, repeats, ef_search=64)
+        _, h_ids = qps_batched(hnsw, queries, 1, ef_search=64)
+        pq, pq_s = timed_build(base, kind="ivfpq", pq_m=25)
+        pq_qps = qps_one_by_one(pq, queries, repeats, nprobe=16)
+        _, p_ids = qps_batched(pq, queries, 1, nprobe=16)
+        rows.append(dict(n=n, exact_qps=exact_qps, exact_bytes=flat.bytes_per_vector,
+                         hnsw_build_s=hnsw_s, hnsw_qps=hnsw_qps, hnsw_recall=recall_at_k(h_ids, truth),
+                         hnsw_bytes=hnsw.bytes_per_vector, ivfpq_build_s=pq_s, ivfpq_qps=pq_qps,
+                         ivfpq_recall=recall_at_k(p_ids, truth), ivfpq_bytes=pq.bytes_per_vector,
+                         nlist=pq.params["nlist"]))
+        print(f"  n={n:,}: exact {exact_qps:.0f} q/s, HNSW {hnsw_qps:.0f} q/s recall "
+              f"{rows[-1]['hnsw_recall']:.3f} (build {hnsw_s:.0f} s), IVF-PQ {pq_qps:.0f} q/s "
+              f"recall {rows[-1]['ivfpq_recall']:.3f}", flush=True)
+        del flat, hnsw, pq
+    return rows
+
+
+def tables(result) -> str:
+    lines = [f"CPU: {result['cpu']}. Vectors: {result['vectors']['source']}; "
+             f"{result['sweep_info']['indexed']:,} indexed, {result['sweep_info']['queries']:,} "
+             "held-out queries. Queries/s: one thread, one query per call (best of "
+             f"{result['repeats']}); batched: all queries in one call, 2 threads.", "",
+             "| index | setting | recall@10 | queries/s (1 thread) | × exact | queries/s (batched, 2 threads) "
+             "| build s | bytes/vector |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    exact = result["sweep"][0]["qps"]
+    for r in result["sweep"]:
+        rerank = f" ({r['recall_reranked']:.4f} re-ranked)" if "recall_reranked" in r else ""
+        lines.append(f"| {r['label']} | {r['param']} | {r['recall']:.4f}{rerank} | {r['qps']:,.0f} | "
+                     f"{r['qps'] / exact:.1f} | {r['qps_batched']:,.0f} | {r['build_s']:.1f} | "
+                     f"{r['bytes_per_vector']:.0f} |")
+    if result.get("scaling"):
+        lines += ["", "Scaling (passage vectors, see the docstring): HNSW M=32 efSearch=64, "
+                  "IVF-PQ 25x8 nprobe=16; queries/s on one thread, one query per call.", "",
+                  "| n | exact q/s | HNSW q/s | HNSW recall@10 | HNSW build s | HNSW bytes/vec "
+                  "| IVF-PQ q/s | IVF-PQ recall@10 | IVF-PQ build s | IVF-PQ bytes/vec |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in result["scaling"]:
+            lines.append(f"| {r['n']:,} | {r['exact_qps']:,.0f} | {r['hnsw_qps']:,.0f} | "
+                         f"{r['hnsw_recall']:.4f} | {r['hnsw_build_s']:.1f} | {r['hnsw_bytes']:.0f} | "
+                         f"{r['ivfpq_qps']:,.0f} | {r['ivfpq_recall']:.4f} | {r['ivfpq_build_s']:.1f} | "
+                         f"{r['ivfpq_bytes']:.0f} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--scaling", default="62500,125000,250000,500000,1000000",
+                        help="comma-separated sizes for the scaling curve ('' to skip)")
+    parser.add_argument("--vectors", help="a KeyedVectors file (KeyedVectors.save) instead of "
+                                          "training Word2Vec")
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "results", "serving.json"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    kv, info, model_and_text = word_vectors(args)
+    print(f"vectors: {len(kv):,} x {kv.vector_size} ({info['source']})", flush=True)
+    rows, sweep_info = sweep(kv, args.queries, args.repeats)
+    sizes = [int(s) for s in args.scaling.split(",") if s]
+    if sizes and model_and_text is None:
+        print("scaling skipped: passage vectors need the text (omit --vectors)")
+        sizes = []
+    scale_rows = scaling(kv, model_and_text, sizes, args.repeats) if sizes else []
+    import faiss
+
+    result = {"command": "EMBEDLEARN_DATA=/abs/path/to/shared/data python benchmarks/serving.py "
+                         + " ".join(sys.argv[1:]),
+              "cpu": cpu_model(), "date": time.strftime("%Y-%m-%d"), "faiss": faiss.__version__,
+              "repeats": args.repeats, "vectors": info, "sweep_info": sweep_info, "sweep": rows,
+              "scaling": scale_rows, "seconds": time.perf_counter() - started}
+    result["markdown"] = tables(result)
+    print()
+    print(result["markdown"])
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", encoding="utf8") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    print(f"\nwritten to {args.out} ({result['seconds']:.0f} s)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    main()
