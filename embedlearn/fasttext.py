@@ -36,20 +36,13 @@ import warnings
 import numpy as np
 
 from .errors import ModelFileError
-from .keyedvectors import KeyedVectors, _ensure_list, _iter_pairs, _unit
+from .keyedvectors import KeyedVectors, _iter_pairs
 from .kernels.subwords import check_ngram_args, mean_rows, ngram_rows, subword_rows
 from .training import SGDModel
 from .validation import ArraySpec, check_flag
 
 __all__ = ["FastText", "FastTextKeyedVectors", "load_facebook_model", "load_facebook_vectors",
            "save_facebook_model"]
-
-
-def _known(kv, key) -> bool:
-    try:
-        return key in kv.key_to_index
-    except TypeError:  # unhashable
-        return False
 
 
 class FastTextKeyedVectors(KeyedVectors):
@@ -60,7 +53,9 @@ class FastTextKeyedVectors(KeyedVectors):
     the vocabulary (:attr:`vectors`) are computed from the input matrix and recomputed by
     :meth:`adjust_vectors` after training changed it. All queries of
     :class:`~embedlearn.keyedvectors.KeyedVectors` work, and the ones taking keys accept unseen
-    words too (``most_similar``, ``similarity``, ``wv[word]``).
+    words too (``wv[word]``, ``most_similar``, ``similarity``, ``get_mean_vector``,
+    ``vectors_for_all``...): this class only overrides the base class's hook for keys without a
+    row, :meth:`_vector_for_missing`, with :meth:`ngram_vector`.
 
     Parameters
     ----------
@@ -153,15 +148,8 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def _extend(self, new_keys, input_matrix, started_buckets):
         """Append ``new_keys`` (a grown vocabulary) and switch to the grown ``input_matrix``."""
-        placeholder = np.zeros((len(new_keys), self.vector_size), np.float32)
-        if hasattr(self, "add_vectors"):
-            self.add_vectors(list(new_keys), placeholder)
-        else:  # TEMPORARY until KeyedVectors.add_vectors lands (Word2Vec does the same)
-            start = len(self)
-            self._index_to_key.extend(new_keys)
-            self._key_to_index.update({k: start + i for i, k in enumerate(new_keys)})
-            self._counts = None
-            self.vectors = np.vstack([self.vectors, placeholder])
+        # Placeholder rows: _bind computes the new words' vectors from their subword rows.
+        self.add_vectors(list(new_keys), np.zeros((len(new_keys), self.vector_size), np.float32))
         self._bind(input_matrix, started_buckets)
 
     # ------------------------------------------------------------------ unseen words
@@ -195,52 +183,17 @@ class FastTextKeyedVectors(KeyedVectors):
         return isinstance(word, str) and \
             ngram_rows(word, self.min_n, self.max_n, self.bucket, 0).size > 0
 
+    def _vector_for_missing(self, key):
+        """Any str key without a row gets :meth:`ngram_vector` (the base class's hook, which
+        :meth:`get_vector`, ``wv[...]`` and the queries use); an int row index out of range gets
+        None (``KeyError``)."""
+        return self.ngram_vector(key) if isinstance(key, str) else None
+
     def __contains__(self, key) -> bool:
-        """True for a vocabulary word and for any word with an n-gram (as gensim); use
-        ``key in wv.key_to_index`` to ask whether a word was in the training vocabulary."""
-        return _known(self, key) or self.has_ngrams(key)
-
-    def get_vector(self, key, norm=False) -> np.ndarray:
-        """The vector of any word: a vocabulary word's (a read-only view), else
-        :meth:`ngram_vector`'s (a new array); unit length if ``norm``."""
-        if _known(self, key) or not isinstance(key, str):
-            return super().get_vector(key, norm)
-        vector = self.ngram_vector(key)
-        return _unit(vector) if norm else vector
-
-    def __getitem__(self, key_or_keys) -> np.ndarray:
-        if isinstance(key_or_keys, (list, tuple, np.ndarray)):
-            return np.array([self.get_vector(k) for k in key_or_keys],
-                            np.float32).reshape(len(key_or_keys), self.vector_size)
-        return self.get_vector(key_or_keys)
-
-    def _unseen_as_vectors(self, items):
-        """Replace unseen words in a most_similar argument by their unit vectors."""
-        out = []
-        for item in _ensure_list(items):
-            key, weight = item if isinstance(item, tuple) and len(item) == 2 else (item, None)
-            if isinstance(key, str) and not _known(self, key):
-                key = _unit(self.ngram_vector(key))
-            out.append(key if weight is None else (key, weight))
-        return out
-
-    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """:meth:`KeyedVectors.most_similar <embedlearn.keyedvectors.KeyedVectors.most_similar>`;
-        an unseen word counts as its (unit) n-gram vector."""
-        return super().most_similar(self._unseen_as_vectors(positive),
-                                    self._unseen_as_vectors(negative), topn, restrict_vocab)
-
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
-        """:meth:`KeyedVectors.most_similar_cosmul`; an unseen word counts as its n-gram vector."""
-        return super().most_similar_cosmul(self._unseen_as_vectors(positive),
-                                           self._unseen_as_vectors(negative), topn,
-                                           restrict_vocab)
-
-    def similarity(self, w1, w2) -> float:
-        """Cosine similarity of two words, seen or not."""
-        if _known(self, w1) and _known(self, w2):
-            return super().similarity(w1, w2)
-        return float(np.dot(_unit(self.get_vector(w1)), _unit(self.get_vector(w2))))
+        """True for a vocabulary word (or row index) and for any word with an n-gram (as gensim);
+        use :meth:`has_index_for` or ``key in wv.key_to_index`` to ask whether a word was in the
+        training vocabulary."""
+        return self.has_index_for(key) or self.has_ngrams(key)
 
     def evaluate_word_pairs(self, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000,
                             case_insensitive=True, dummy4unknown=False, allow_oov=False):

@@ -55,7 +55,8 @@ def small_model():
 
 # ------------------------------------------------------------------ parameters
 def test_defaults_are_gensims():
-    gensim = pytest.importorskip("gensim")
+    import gensim
+
     theirs = inspect.signature(gensim.models.FastText).parameters
     ours = inspect.signature(FastText).parameters
     shared = [name for name in ours if name in theirs]
@@ -141,6 +142,28 @@ def test_queries_take_unseen_words(small_model):
         super(FastTextKeyedVectors, wv).similarity("biology", "geology"))
 
 
+def test_unseen_words_come_through_the_base_class_hook(small_model):
+    wv = small_model.wv
+    # Lookups are KeyedVectors' own: the subclass overrides only the hook for keys without a row.
+    for name in ("get_vector", "__getitem__", "most_similar", "most_similar_cosmul",
+                 "similarity", "get_mean_vector", "vectors_for_all"):
+        assert name not in vars(FastTextKeyedVectors), name
+    unseen = wv.ngram_vector("biologically")
+    assert np.array_equal(wv._vector_for_missing("biologically"), unseen)
+    assert wv._vector_for_missing(10_000) is None
+    assert np.array_equal(wv[0], wv.vectors[0]) and np.array_equal(wv[0], wv[wv.index_to_key[0]])
+    sub = wv.vectors_for_all(["biology", "biologically", "biology"])
+    assert sub.index_to_key == ["biology", "biologically"]
+    assert np.array_equal(sub.vectors, np.vstack([wv["biology"], unseen]))
+    assert wv.vectors_for_all(["biology", "biologically"], allow_inference=False).index_to_key \
+        == ["biology"]
+    mean = wv.get_mean_vector(["biology", "biologically"], pre_normalize=False)
+    np.testing.assert_allclose(mean, (wv["biology"] + unseen) / 2, rtol=1e-6)
+    # An unseen word is not excluded from the results (it has no row), a known word is.
+    assert "biology" not in [w for w, _ in wv.most_similar("biology", topn=5)]
+    assert wv.distance("biologically", "biologically") == 0.0
+
+
 def test_word_pairs_with_unseen_words(small_model):
     wv = small_model.wv
     pairs = [("biology", "geology", 8.0), ("biologically", "biological", 9.0),
@@ -220,6 +243,20 @@ def test_job_equals_reference_replay(sg, negative, use_hs, shrink):
         if b is not None:
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert not np.array_equal(got[0], W_in)
+
+
+def test_job_refuses_bad_ranges():
+    words = ["ab", "abc"]
+    rows, row_offsets = subword_rows(words, 2, 3, 7)
+    tokens, offsets = np.array([0, 1, 0], np.int32), np.array([0, 3], np.int64)
+    W = np.zeros((len(words) + 7, 4), np.float32)
+    args = (W, np.zeros((2, 4), np.float32), np.zeros((1, 4), np.float32), rows, row_offsets,
+            np.ones(2, np.float32), np.array([1, 2], np.int64), np.zeros(1, np.uint8),
+            np.zeros(1, np.int32), np.zeros(3, np.int64), True, True)
+    for start, end, window in [(0, 2, 3), (1, 0, 3), (0, 1, 0)]:
+        with pytest.raises(ValueError, match="sentence range outside the corpus"):
+            train_subword_job(tokens, offsets, start, end, *args, window, True, 2, False, 0.05,
+                              0.01, 1, False)
 
 
 # ------------------------------------------------------------------ training
@@ -377,7 +414,8 @@ OOV = ["anarchisms", "unbelievablyness", "zzzzqx", "ж", "cafés", "straßenbahn
 
 @pytest.fixture(scope="module")
 def fasttext_files(tmp_path_factory):
-    fasttext = pytest.importorskip("fasttext")
+    import fasttext  # fasttext-wheel, in the test extra
+
     folder = tmp_path_factory.mktemp("ft")
     corpus = folder / "text.txt"
     lines = [" ".join(s) for s in load_text8(30_000)] + NON_ASCII * 6
@@ -437,7 +475,8 @@ def test_saved_models_load_in_fasttext_and_gensim(fasttext_files, small_model, t
         path = tmp_path / f"{name}.bin"
         save_facebook_model(model, path)
         _same_vectors(model.wv, fasttext.load_model(str(path)), words)
-    gensim_ft = pytest.importorskip("gensim.models.fasttext")
+    import gensim.models.fasttext as gensim_ft
+
     theirs = gensim_ft.load_facebook_vectors(str(tmp_path / "ours.bin"))
     for word in words:
         np.testing.assert_allclose(small_model.wv[word], theirs[word], rtol=1e-5, atol=1e-7)

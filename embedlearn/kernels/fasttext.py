@@ -1,11 +1,14 @@
-"""FastText's job kernel: skip-gram and CBOW over subword rows, one :func:`sgd_step` per example.
+"""FastText's job kernel: skip-gram and CBOW over subword rows, one inlined SGD step per example.
 
 A vocabulary word ``w`` enters the hidden layer as its subword rows
 ``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]`` (its own row, then one row per character n-gram,
 see :mod:`embedlearn.kernels.subwords`), precomputed once per vocabulary: there is no hashing here.
 The hidden vector is their mean and every row gets the whole, unscaled update
-(:func:`~embedlearn.kernels.sgd.sgd_step` with ``cbow_mean=True``), as fastText's
-``Model::computeHidden`` and ``Model::update``.
+(:func:`~embedlearn.kernels.sgd.averaged_rows_step` with ``cbow_mean=True``, the inlined form of
+:func:`~embedlearn.kernels.sgd.sgd_step`), as fastText's ``Model::computeHidden`` and
+``Model::update``. The step reads a word's rows straight from ``sub_rows`` (skip-gram) or from one
+job-owned buffer (CBOW), and every other buffer is allocated once per job: a step allocates
+nothing.
 
 Which examples are formed follows gensim 4's ``fasttext_inner.pyx`` (the speed and quality target),
 which here agrees with fastText's ``FastText::skipgram`` / ``cbow``:
@@ -19,7 +22,7 @@ which here agrees with fastText's ``FastText::skipgram`` / ``cbow``:
   same distribution); subsampling with the keep probabilities given (gensim's formula);
   ``negative`` noise words drawn for every example, a draw equal to the target **dropped** (fastText
   redraws it); a score beyond +-6 **skips** its term (fastText clips its sigmoid table at +-8 and
-  updates anyway) -- both as :func:`sgd_step` and gensim.
+  updates anyway) -- both as :func:`~embedlearn.kernels.sgd.sgd_step` and gensim.
 
 One departure from gensim, in fastText's favour: gensim's skip-gram divides the sum of the word row
 and its ``n`` n-gram rows by ``n`` (not ``n + 1``); here ``h`` is the true mean, the same formula
@@ -32,12 +35,13 @@ window reduction, then per example the negatives.
 import numpy as np
 from numba import njit
 
-from .sgd import _subsample, draw_negatives, next_random, sgd_step
+from .sgd import (_FAST, NOISE_BUCKET_BITS, _subsample, _wide_vectors, averaged_rows_step,
+                  draw_negatives, next_random, noise_buckets, ns_label_codes)
 
 __all__ = ["train_subword_job", "reduced_window", "bucket_start_rows"]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, sub_rows,
                       sub_offsets, keep_prob, noise_cdf, codes, points, code_offsets, sg,
                       cbow_mean, window, shrink_windows, negative, use_hs, alpha_start, alpha_end,
@@ -49,7 +53,7 @@ def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, s
     tokens, offsets : int32 array, int64 array
         The encoded corpus (vocabulary ids).
     sent_start, sent_end : int
-        Sentences of this job.
+        Sentences of this job, ``0 <= sent_start <= sent_end < len(offsets)``.
     W_in : float32 array (V + S, N)
         Input rows: the vocabulary words, then the n-gram buckets in use (updated in place,
         hogwild).
@@ -68,7 +72,7 @@ def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, s
     cbow_mean : bool
         CBOW: average (True) or sum the context rows. Skip-gram always averages.
     window : int
-        Maximal window ``m``.
+        Maximal window ``m`` (positive).
     shrink_windows : bool
         Draw the reduced window for every position (True, word2vec.c, gensim and fastText) or
         always use ``m`` (no random number drawn).
@@ -89,34 +93,67 @@ def train_subword_job(tokens, offsets, sent_start, sent_end, W_in, W_ns, W_hs, s
         SGD steps: (center, context) pairs for skip-gram, windows for CBOW.
     effective_words : int
         Words left after subsampling.
+
+    Raises
+    ------
+    ValueError
+        If the sentence range is outside the corpus or ``window < 1``.
     """
+    _wide_vectors()
+    if not (0 <= sent_start <= sent_end < offsets.shape[0]) or window < 1:
+        raise ValueError("train_subword_job: sentence range outside the corpus, or window < 1")
     N = W_in.shape[1]
-    rng = np.full(1, seed, np.uint64)
+    rng = np.empty(1, np.uint64)
+    rng[0] = np.uint64(seed)
     sent = np.empty(_longest(offsets, sent_start, sent_end), np.int32)
-    # CBOW concatenates the subword rows of up to 2m context words.
-    inputs = np.empty(1 if sg else 2 * window * _longest(sub_offsets, 0, len(sub_offsets) - 1),
-                      np.int32)
-    work = (np.empty(max(negative, 1), np.int32), np.empty(N, np.float32),
-            np.empty(N, np.float32))  # negatives, h, grad_h
+    # The rows of one word (skip-gram) or of up to 2m context words (CBOW).
+    longest_word = _longest(sub_offsets, 0, sub_offsets.shape[0] - 1)
+    inputs = np.empty(longest_word if sg else 2 * window * longest_word, np.int32)
+    # The inlined step's NS rows: the target, then the negatives (see kernels.sgd).
+    ns_rows = np.empty(max(negative, 0) + 1, np.int32)
+    ns_codes = ns_label_codes(max(negative, 0))
+    bits = NOISE_BUCKET_BITS if negative > 0 else 0
+    buckets = noise_buckets(noise_cdf, bits)
+    shift = 32 - bits
+    h = np.empty((1, N), np.float32)
+    grad_h = np.empty(N, np.float32)
     words = max(offsets[sent_end] - offsets[sent_start], 1)
-    loss, examples, effective = 0.0, 0, 0
+    loss = 0.0
+    examples = 0
+    effective = 0
     for s in range(sent_start, sent_end):
         # The job's slice of the linear schedule, at the sentence's first word.
-        alpha = alpha_start + (alpha_end - alpha_start) * (offsets[s] - offsets[sent_start]) / words
+        alpha = np.float32(alpha_start + (alpha_end - alpha_start)
+                           * (offsets[s] - offsets[sent_start]) / words)
         n = _subsample(tokens, offsets[s], offsets[s + 1], keep_prob, rng, sent)
         effective += n
         for i in range(n):
             lo, hi = reduced_window(rng, i, n, window, shrink_windows)
-            if sg:
-                step_loss, steps = _center_predicts_context(
-                    sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, noise_cdf, codes,
-                    points, code_offsets, negative, use_hs, alpha, rng, work, compute_loss)
-            else:
-                step_loss, steps = _context_predicts_center(
-                    sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, inputs, noise_cdf,
-                    codes, points, code_offsets, cbow_mean, negative, use_hs, alpha, rng, work,
-                    compute_loss)
-            loss += step_loss
+            # The hidden layer's rows: the center's (skip-gram) or all context words' (CBOW),
+            # copied into one buffer so that the step is expanded once (two expansions, in
+            # branches, would make numba count references per step; see kernels.sgd).
+            count = 0
+            for j in range(lo, hi):
+                if (j == i) == sg:
+                    for p in range(sub_offsets[sent[j]], sub_offsets[sent[j] + 1]):
+                        inputs[count] = sub_rows[p]
+                        count += 1
+            # Skip-gram: one step per context word; CBOW: one for the window (if not empty).
+            steps = hi - lo - 1 if sg else min(hi - lo - 1, 1)
+            mean = True if sg else cbow_mean
+            for step in range(steps):
+                j = lo + step if lo + step < i else lo + step + 1  # every position but i
+                target = sent[j] if sg else sent[i]
+                n_neg = -1
+                if negative > 0:
+                    ns_rows[0] = target
+                    n_neg = draw_negatives(noise_cdf, buckets, shift, target, negative, rng,
+                                           ns_rows, 1)
+                c0 = code_offsets[target] if use_hs else 0
+                c1 = code_offsets[target + 1] if use_hs else 0
+                loss += averaged_rows_step(W_in, inputs, 0, count, mean, W_ns, ns_rows, 0, n_neg,
+                                           ns_codes, W_hs, codes, points, c0, c1, alpha, h,
+                                           grad_h, True, True, compute_loss)
             examples += steps
     return loss, examples, effective
 
@@ -139,49 +176,6 @@ def reduced_window(rng, i, n, window, shrink_windows):
     """
     b = np.int64(next_random(rng) % np.uint64(window)) if shrink_windows else 0
     return max(0, i - window + b), min(n, i + window + 1 - b)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _step(W_in, rows, n_rows, mean, target, W_ns, W_hs, noise_cdf, codes, points, code_offsets,
-          negative, use_hs, alpha, rng, work, compute_loss):
-    """Draw the negatives of one example and take its SGD step."""
-    negatives, h, grad_h = work
-    c0 = code_offsets[target] if use_hs else 0
-    c1 = code_offsets[target + 1] if use_hs else 0
-    n_neg = draw_negatives(noise_cdf, target, negative, rng, negatives) if negative > 0 else -1
-    return sgd_step(W_in, rows, n_rows, mean, target, W_ns, negatives, n_neg, W_hs, codes, points,
-                    c0, c1, alpha, h, grad_h, True, True, compute_loss)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _center_predicts_context(sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, noise_cdf,
-                             codes, points, code_offsets, negative, use_hs, alpha, rng, work,
-                             compute_loss):
-    """Skip-gram at position ``i``: its word's subword rows predict each word of ``lo:hi``."""
-    rows = sub_rows[sub_offsets[sent[i]]:sub_offsets[sent[i] + 1]]
-    loss = 0.0
-    for j in range(lo, hi):
-        if j != i:
-            loss += _step(W_in, rows, rows.shape[0], True, sent[j], W_ns, W_hs, noise_cdf, codes,
-                          points, code_offsets, negative, use_hs, alpha, rng, work, compute_loss)
-    return loss, hi - lo - 1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _context_predicts_center(sent, i, lo, hi, W_in, W_ns, W_hs, sub_rows, sub_offsets, inputs,
-                             noise_cdf, codes, points, code_offsets, cbow_mean, negative, use_hs,
-                             alpha, rng, work, compute_loss):
-    """CBOW at position ``i``: all subword rows of the words of ``lo:hi`` but ``i`` predict it."""
-    count = 0
-    for j in range(lo, hi):
-        if j != i:
-            for p in range(sub_offsets[sent[j]], sub_offsets[sent[j] + 1]):
-                inputs[count] = sub_rows[p]
-                count += 1
-    if count == 0:
-        return 0.0, 0
-    return _step(W_in, inputs, count, cbow_mean, sent[i], W_ns, W_hs, noise_cdf, codes, points,
-                 code_offsets, negative, use_hs, alpha, rng, work, compute_loss), 1
 
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
