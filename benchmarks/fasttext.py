@@ -24,8 +24,7 @@ import statistics
 import sys
 import time
 
-from _common import run_child
-from subword_collisions import cpu_model
+from _common import cpu_model, run_child
 
 SEMANTIC_SECTIONS = 5  # questions-words.txt: the first 5 sections are semantic, the rest "gram*"
 
@@ -133,7 +132,8 @@ def main():
                   f"{100 * r['analogy']:.1f}%, WS-353 {r['ws353']:.3f}, RW {r['rw_all']:.3f}",
                   file=sys.stderr)
 
-    print(f"\nCPU: {cpu_model()} ({os.cpu_count()} logical cores); text8 prefix, "
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nCPU: {cpu_model()}; load average {load}; text8 prefix, "
           f"{args.max_tokens:,} tokens; {'skip-gram' if args.sg else 'CBOW'}, vector_size 100, "
           f"window 5, negative 5, min_count 5, sample 1e-3, min_n 3, max_n 6, bucket "
           f"{args.bucket:,}, {args.epochs} epochs, {args.workers} workers. Speed: best of "
