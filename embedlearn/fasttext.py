@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from .errors import ModelFileError
-from .keyedvectors import KeyedVectors, _iter_pairs
+from .keyedvectors import KeyedVectors, _iter_pairs, _vecattr_array
 from .kernels.subwords import check_ngram_args, mean_rows, ngram_rows, subword_rows
 from .training import SGDModel
 from .validation import ArraySpec, check_flag
@@ -235,18 +235,21 @@ class FastTextKeyedVectors(KeyedVectors):
     _NATIVE = "embedlearn.FastTextKeyedVectors/1"
 
     def save(self, path) -> None:
-        """Save keys, counts, the n-gram settings and the input matrix (``.npz``, atomically)."""
+        """Save keys, every per-key attribute (counts included), the n-gram settings and the
+        input matrix (``.npz``, atomically)."""
         from ._io import atomic_savez
 
         encoded = [k.encode("utf8") for k in self.index_to_key]
         offsets = np.zeros(len(encoded) + 1, np.int64)
         np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        others = {name: column for name, column in self.expandos.items() if name != "count"}
         meta = {"format": self._NATIVE, "min_n": self.min_n, "max_n": self.max_n,
-                "bucket": self.bucket}
+                "bucket": self.bucket, "vecattrs": sorted(others)}
         counts = np.zeros(0, np.int64) if self.counts is None else self.counts  # empty: none
         atomic_savez(path, meta=json.dumps(meta), keys_utf8=np.frombuffer(b"".join(encoded),
                      np.uint8), key_offsets=offsets, counts=counts, input_matrix=self.input_matrix,
-                     started_buckets=self.started_buckets)
+                     started_buckets=self.started_buckets,
+                     **{f"vecattr_{name}": column for name, column in others.items()})
 
     @classmethod
     def load(cls, path) -> "FastTextKeyedVectors":
@@ -262,7 +265,10 @@ class FastTextKeyedVectors(KeyedVectors):
 
         names = ("meta", "keys_utf8", "key_offsets", "counts", "input_matrix", "started_buckets")
         try:
-            data = load_npz(path, names, cls._NATIVE)
+            attrs = load_npz(path, ("meta",), cls._NATIVE)["meta"].get("vecattrs", [])
+            if not isinstance(attrs, list) or not all(isinstance(a, str) and a for a in attrs):
+                raise ValueError("its list of vector attributes is not a list of names")
+            data = load_npz(path, names + tuple(f"vecattr_{a}" for a in attrs), cls._NATIVE)
             raw, offsets, meta = data["keys_utf8"], data["key_offsets"], data["meta"]
             check_arrays(path, data, {"keys_utf8": ArraySpec(np.uint8, (None,)),
                                       "key_offsets": ArraySpec(np.int64, (None,), 0, len(raw) + 1),
@@ -275,8 +281,11 @@ class FastTextKeyedVectors(KeyedVectors):
             blob = raw.tobytes()
             keys = [blob[offsets[i]:offsets[i + 1]].decode("utf8")
                     for i in range(len(offsets) - 1)]
-            return cls(keys, data["input_matrix"], meta["min_n"], meta["max_n"], meta["bucket"],
-                       data["counts"] if data["counts"].size else None, data["started_buckets"])
+            wv = cls(keys, data["input_matrix"], meta["min_n"], meta["max_n"], meta["bucket"],
+                     data["counts"] if data["counts"].size else None, data["started_buckets"])
+            for name in attrs:  # checked as KeyedVectors.load checks them
+                wv._vecattrs[name] = _vecattr_array(data[f"vecattr_{name}"], len(keys), name)
+            return wv
         except ModelFileError:
             raise
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as err:

@@ -394,15 +394,27 @@ def test_load_refuses_inconsistent_files(tmp_path, small_model):
         FastText.load(_rewrite(path, tmp_path / "d.npz", input_matrix=bad))
 
 
+def _saved(wv, path):
+    wv.save(path)
+    return path
+
+
 def test_keyedvectors_round_trip(tmp_path, small_model):
     path = tmp_path / "wv.npz"
-    small_model.wv.save(path)
+    original = FastTextKeyedVectors.load(_saved(small_model.wv, tmp_path / "plain.npz"))
+    original.set_vecattr("biology", "weight", 0.5)
+    original.save(path)
     wv = FastTextKeyedVectors.load(path)
     assert np.array_equal(wv["biologically"], small_model.wv["biologically"])
     assert np.array_equal(wv.counts, small_model.wv.counts)
+    assert wv.get_vecattr("biology", "weight") == 0.5 and wv.get_vecattr("walk", "weight") == 0
+    assert wv.expandos["weight"].dtype == np.float64
     with pytest.raises(ModelFileError):
         FastTextKeyedVectors.load(_rewrite(path, tmp_path / "bad.npz",
                                            input_matrix=small_model.input_matrix[:3]))
+    with pytest.raises(ModelFileError, match="'weight' must have shape"):
+        FastTextKeyedVectors.load(_rewrite(path, tmp_path / "bad_attr.npz",
+                                           vecattr_weight=np.zeros(3)))
 
 
 # ------------------------------------------------------------------ the real fastText
