@@ -183,8 +183,8 @@ def test_word_pairs_with_unseen_words(small_model):
 
 
 # ------------------------------------------------------------------ the job kernel
-def replay_subword_job(tokens, offsets, sub, W_in, W_ns, W_hs, keep, cdf, tree, sg, window,
-                       shrink, negative, use_hs, alpha0, alpha1, seed):
+def replay_subword_job(tokens, offsets, sub, W_in, W_ns, W_hs, keep, cdf, tree, sg, cbow_mean,
+                       window, shrink, negative, use_hs, alpha0, alpha1, seed):
     """The loop of ``train_subword_job`` written with the NumPy reference step."""
     rng = LCG(seed)
     weights = {"W_in": W_in, "W_out_ns": W_ns if negative else None,
@@ -205,17 +205,18 @@ def replay_subword_job(tokens, offsets, sub, W_in, W_ns, W_hs, keep, cdf, tree, 
                 noise = [rng.noise(cdf) for _ in range(negative)]
                 path = dict(code=tree.code(target), point=tree.point(target)) if use_hs else {}
                 step = sgd_step_reference(
-                    weights["W_in"], rows, target, alpha, W_out_ns=weights["W_out_ns"],
+                    weights["W_in"], rows, target, alpha, cbow_mean=cbow_mean or sg,
+                    W_out_ns=weights["W_out_ns"],
                     W_out_hs=weights["W_out_hs"], **path,
                     negatives=[n for n in noise if n != target] if negative else None)
                 weights.update(W_in=step.W_in, W_out_ns=step.W_out_ns, W_out_hs=step.W_out_hs)
     return weights["W_in"], weights["W_out_ns"], weights["W_out_hs"]
 
 
-@pytest.mark.parametrize("sg", [True, False])
+@pytest.mark.parametrize("sg, cbow_mean", [(True, True), (False, True), (False, False)])
 @pytest.mark.parametrize("negative, use_hs, shrink", [(3, False, True), (0, True, True),
                                                       (2, True, False)])
-def test_job_equals_reference_replay(sg, negative, use_hs, shrink):
+def test_job_equals_reference_replay(sg, cbow_mean, negative, use_hs, shrink):
     words = ["ab", "abc", "bca", "cab", "a", "abab", "ßé", "c", "bb", "cabc"]
     V, N, bucket = len(words), 8, 7  # 7 buckets: n-grams collide, rows repeat
     rows, row_offsets = subword_rows(words, 2, 3, bucket)
@@ -231,13 +232,13 @@ def test_job_equals_reference_replay(sg, negative, use_hs, shrink):
     W_in = rng.normal(scale=0.1, size=(V + bucket, N)).astype(np.float32)
     W_ns = rng.normal(scale=0.1, size=(V, N)).astype(np.float32)
     W_hs = rng.normal(scale=0.1, size=(V - 1, N)).astype(np.float32)
-    ref = replay_subword_job(tokens, offsets, sub, W_in, W_ns, W_hs, keep, cdf, tree, sg, 3,
-                             shrink, negative, use_hs, 0.05, 0.01, 12345)
+    ref = replay_subword_job(tokens, offsets, sub, W_in, W_ns, W_hs, keep, cdf, tree, sg,
+                             cbow_mean, 3, shrink, negative, use_hs, 0.05, 0.01, 12345)
     got = [W_in.copy(), W_ns.copy(), W_hs.copy()]
     loss, examples, effective = train_subword_job(
         tokens, offsets, 0, len(sentences), got[0], got[1], got[2], rows, row_offsets, keep, cdf,
-        tree.codes, tree.points, tree.offsets, sg, True, 3, shrink, negative, use_hs, 0.05, 0.01,
-        12345, True)
+        tree.codes, tree.points, tree.offsets, sg, cbow_mean, 3, shrink, negative, use_hs, 0.05,
+        0.01, 12345, True)
     assert examples > 0 and 0 < effective <= len(tokens) and loss > 0
     for a, b in zip(got, ref):
         if b is not None:
