@@ -8,17 +8,21 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Word2Vec": "word2vec",
+    "Item2Vec": "item2vec",
     "GloVe": "glove",
     "FastText": "fasttext",
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
     "Graph": "graphs",
+    "DeepWalk": "graphs",
+    "Node2Vec": "graphs",
+    "Graph2Vec": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
             "fasttext", "reference", "ppmi", "training", "kernels", "graphs", "errors",
-            "validation", "fasttext_format", "recsys", "serving", "alignment", "plotting",
-            "spark")
+            "validation", "fasttext_format", "item2vec", "recsys", "serving", "alignment",
+            "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

@@ -126,7 +126,8 @@ from dataclasses import dataclass as _dataclass  # noqa: E402
 
 from .training import check_positive as _check_positive  # noqa: E402
 
-__all__ += ["NodeClassificationResult", "node_classification", "GraphClassificationResult",
+__all__ += ["NodeClassificationResult", "node_classification",
+            "node_classification_split", "GraphClassificationResult",
             "graph_classification", "LinkSplit", "link_prediction_split", "link_prediction_auc"]
 
 
@@ -201,6 +202,56 @@ class NodeClassificationResult:
         return "\n".join(lines)
 
 
+def _node_labels(embeddings, labels):
+    """Checked features, labels and the (n, classes) indicator of each node's classes."""
+    Y = np.asarray(labels)
+    if Y.ndim not in (1, 2) or len(Y) == 0:
+        raise ValueError(f"labels must be (n,) class ids or (n, k) 0/1, got shape {Y.shape}")
+    X = _check_features("embeddings", embeddings, len(Y))
+    if Y.ndim == 2:
+        if not np.isin(Y, (0, 1)).all():
+            raise ValueError("multi-label labels must be 0/1 (or bool)")
+        Y = Y.astype(bool)
+        if not Y.any(axis=1).all():
+            raise ValueError(f"{int((~Y.any(axis=1)).sum())} nodes have no label; drop them first")
+        return X, Y, None, Y
+    if Y.dtype.kind not in "iub":
+        raise TypeError(f"single-label labels must be integer class ids, got dtype {Y.dtype}")
+    classes = np.unique(Y)
+    return X, Y, classes, Y[:, None] == classes[None, :]
+
+
+def _score_split(X, Y, classes, indicator, train, test, C, max_iter):
+    """(Micro-F1, Macro-F1) of one-vs-rest logistic regression trained on ``train``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from threadpoolctl import threadpool_limits
+
+    # One-vs-rest: one binary logistic regression per class seen both ways in training;
+    # a class only positive outranks every other, a class never positive never wins.
+    scores = np.full((len(test), indicator.shape[1]), -np.inf)
+    # One BLAS thread: these fits are small (thousands x 128), and BLAS's own threads made each
+    # one about ten times slower on two busy cores (measured); only rounding can differ.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for c in range(indicator.shape[1]):
+            y_c = indicator[train, c]
+            if y_c.all():
+                scores[:, c] = np.inf
+            elif y_c.any():
+                clf = LogisticRegression(C=C, max_iter=max_iter).fit(X[train], y_c)
+                scores[:, c] = clf.decision_function(X[test])
+    if classes is None:  # multi-label: each node gets its k best classes, k its true count
+        k = Y[test].sum(axis=1)
+        rank = np.argsort(-scores, axis=1, kind="stable")
+        pred = np.zeros_like(Y[test])
+        pred[np.repeat(np.arange(len(test)), k), rank[np.arange(rank.shape[1]) < k[:, None]]] = True
+    else:
+        pred = classes[np.argmax(scores, axis=1)]
+    truth = Y[test]
+    return (f1_score(truth, pred, average="micro", labels=classes, zero_division=0),
+            f1_score(truth, pred, average="macro", labels=classes, zero_division=0))
+
+
 def node_classification(embeddings, labels, train_fractions=(0.1, 0.5, 0.9), repeats=10,
                         seed=1, C=1.0, max_iter=1000):
     """Node classification by one-vs-rest logistic regression, DeepWalk's protocol.
@@ -230,35 +281,19 @@ def node_classification(embeddings, labels, train_fractions=(0.1, 0.5, 0.9), rep
     NodeClassificationResult
         Micro-F1 (pooled over all decisions) and Macro-F1 (mean over classes; a class absent
         from a test split and never predicted scores 0, scikit-learn's ``zero_division=0``).
+
+    See Also
+    --------
+    node_classification_split : the same scores for one given split.
     """
     _sklearn()
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
-
-    Y = np.asarray(labels)
-    if Y.ndim not in (1, 2) or len(Y) == 0:
-        raise ValueError(f"labels must be (n,) class ids or (n, k) 0/1, got shape {Y.shape}")
-    X = _check_features("embeddings", embeddings, len(Y))
-    multilabel = Y.ndim == 2
-    if multilabel:
-        if not np.isin(Y, (0, 1)).all():
-            raise ValueError("multi-label labels must be 0/1 (or bool)")
-        Y = Y.astype(bool)
-        if not Y.any(axis=1).all():
-            raise ValueError(f"{int((~Y.any(axis=1)).sum())} nodes have no label; drop them first")
-    elif Y.dtype.kind not in "iub":
-        raise TypeError(f"single-label labels must be integer class ids, got dtype {Y.dtype}")
+    X, Y, classes, indicator = _node_labels(embeddings, labels)
     fractions = np.array([_check_fraction("train_fractions", f) for f in train_fractions])
     if len(fractions) == 0:
         raise ValueError("train_fractions is empty")
     repeats = _check_count("repeats", repeats, 1)
     _check_positive("C", C)
     n = len(Y)
-    if multilabel:
-        indicator = Y
-    else:
-        classes = np.unique(Y)
-        indicator = Y[:, None] == classes[None, :]
     rng = np.random.default_rng(seed)
     micro = np.zeros((len(fractions), repeats))
     macro = np.zeros((len(fractions), repeats))
@@ -269,30 +304,46 @@ def node_classification(embeddings, labels, train_fractions=(0.1, 0.5, 0.9), rep
             if not 0 < n_train < n:
                 raise ValueError(f"train fraction {f} leaves an empty training or test set "
                                  f"({n} nodes)")
-            train, test = order[:n_train], order[n_train:]
-            # One-vs-rest: one binary logistic regression per class seen both ways in training;
-            # a class only positive outranks every other, a class never positive never wins.
-            scores = np.full((len(test), indicator.shape[1]), -np.inf)
-            for c in range(indicator.shape[1]):
-                y_c = indicator[train, c]
-                if y_c.all():
-                    scores[:, c] = np.inf
-                elif y_c.any():
-                    clf = LogisticRegression(C=C, max_iter=max_iter).fit(X[train], y_c)
-                    scores[:, c] = clf.decision_function(X[test])
-            if multilabel:
-                k = Y[test].sum(axis=1)
-                rank = np.argsort(-scores, axis=1, kind="stable")
-                pred = np.zeros_like(Y[test])
-                pred[np.repeat(np.arange(len(test)), k),
-                     rank[np.arange(rank.shape[1]) < k[:, None]]] = True
-                truth, names = Y[test], None
-            else:
-                pred = classes[np.argmax(scores, axis=1)]
-                truth, names = Y[test], classes
-            micro[i, r] = f1_score(truth, pred, average="micro", labels=names, zero_division=0)
-            macro[i, r] = f1_score(truth, pred, average="macro", labels=names, zero_division=0)
-    return NodeClassificationResult(fractions, micro, macro, multilabel)
+            micro[i, r], macro[i, r] = _score_split(X, Y, classes, indicator, order[:n_train],
+                                                    order[n_train:], C, max_iter)
+    return NodeClassificationResult(fractions, micro, macro, Y.ndim == 2)
+
+
+def node_classification_split(embeddings, labels, train, test, C=1.0, max_iter=1000):
+    """Micro- and Macro-F1 of :func:`node_classification`'s classifier on one given split.
+
+    For choosing hyperparameters on a validation split: pass only labelled nodes, split among
+    themselves, and keep the test nodes out of the choice.
+
+    Parameters
+    ----------
+    embeddings, labels :
+        As :func:`node_classification`.
+    train, test : array_like of int
+        Node ids of the two parts (disjoint, non-empty).
+    C, max_iter :
+        As :func:`node_classification`.
+
+    Returns
+    -------
+    tuple of float
+        ``(micro_f1, macro_f1)``.
+    """
+    _sklearn()
+    X, Y, classes, indicator = _node_labels(embeddings, labels)
+    _check_positive("C", C)
+    parts = []
+    for name, idx in (("train", train), ("test", test)):
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or len(idx) == 0 or idx.dtype.kind not in "iu":
+            raise ValueError(f"{name} must be a non-empty 1-D array of node ids")
+        if idx.min() < 0 or idx.max() >= len(Y):
+            raise ValueError(f"{name} node ids must lie in [0, {len(Y)})")
+        parts.append(idx)
+    if np.intersect1d(*parts).size:
+        raise ValueError("train and test share nodes")
+    micro, macro = _score_split(X, Y, classes, indicator, parts[0], parts[1], C, max_iter)
+    return float(micro), float(macro)
 
 
 @_dataclass

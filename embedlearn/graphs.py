@@ -21,6 +21,7 @@ node2vec do), ``graph.keys[i] == str(graph.nodes[i])``. Two labels with the same
 """
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import os
@@ -31,9 +32,13 @@ import numpy as np
 
 from . import training
 from .corpus import Corpus
+from .errors import ModelFileError, VocabularyError
+from .keyedvectors import KeyedVectors
+from .validation import ArraySpec
+from .word2vec import Word2Vec
 
 __all__ = ["Graph", "GraphWarning", "Walker", "random_walks", "node2vec_table_bytes",
-           "WLDocuments", "weisfeiler_lehman"]
+           "NodeVectors", "DeepWalk", "Node2Vec", "WLDocuments", "weisfeiler_lehman", "Graph2Vec"]
 
 _DUPLICATES = ("merge", "sum", "error")
 
@@ -769,6 +774,323 @@ def random_walks(graph, num_walks, walk_length, p=1.0, q=1.0, seed=1, workers=No
     return walker.walks(walk_length, 0, int(num_walks) * n, seed=seed, workers=workers)
 
 
+# ============================================================================= node embeddings
+class _BadLabels(ValueError):
+    """The node labels of a model file disagree with its keys (becomes a ModelFileError)."""
+
+
+class NodeVectors(KeyedVectors):
+    """Node vectors: :class:`~embedlearn.keyedvectors.KeyedVectors` that also take node labels.
+
+    The keys are ``str(label)`` (as gensim, node2vec and PecanPy store them, and as the word2vec
+    file formats need), one row per node. Every lookup also accepts the
+    label itself: ``wv[31336]`` is the vector of the node labelled ``31336`` (an int), also when
+    the graph has fewer nodes than that. Only an int that is not a node label falls back to
+    gensim's meaning, a row index. Query results (``most_similar``) name nodes by their string
+    key; :attr:`nodes` maps rows back to labels.
+
+    Parameters
+    ----------
+    nodes : sequence of hashable
+        The label of each row; their strings must be distinct.
+    vectors : array_like, shape (n, N)
+    counts : array_like of int, optional
+        Occurrences of each node in the walks.
+
+    Attributes
+    ----------
+    nodes : list
+        The label of each row.
+    """
+
+    def __init__(self, nodes, vectors, counts=None):
+        nodes = list(nodes)
+        super().__init__([str(v) for v in nodes], vectors, counts)
+        self.nodes = nodes
+        self._node_index = {}
+        for i, v in enumerate(nodes):
+            self._node_index.setdefault(v, i)
+
+    def get_index(self, key, default=None) -> int:
+        """Row of ``key``: a node label first, then a string key, then an int row index."""
+        if not isinstance(key, str):
+            try:
+                i = self._node_index.get(key)
+            except TypeError:  # unhashable: a list of keys, handled by the caller
+                i = None
+            if i is not None:
+                return i
+        return super().get_index(key, default)
+
+    def _is_node(self, key) -> bool:
+        try:
+            return not isinstance(key, str) and key in self._node_index
+        except TypeError:
+            return False
+
+    def __getitem__(self, key_or_keys):
+        # A tuple label (grid graphs) is one node, not a list of keys.
+        if self._is_node(key_or_keys):
+            return self.get_vector(key_or_keys)
+        return super().__getitem__(key_or_keys)
+
+    def add_vectors(self, keys, weights, extras=None, replace=False) -> None:
+        """:meth:`KeyedVectors.add_vectors`; a new key becomes a node labelled by that string."""
+        if self._is_node(keys):
+            keys = [keys]
+            weights = np.asarray(weights, dtype=np.float32).reshape(1, -1)
+        n_old = len(self)
+        super().add_vectors(keys, weights, extras, replace)
+        for i, key in enumerate(self.index_to_key[n_old:], n_old):
+            self.nodes.append(key)
+            self._node_index.setdefault(key, i)
+
+    def __repr__(self) -> str:
+        return f"NodeVectors(n_nodes={len(self)}, vector_size={self.vector_size})"
+
+
+class DeepWalk(Word2Vec):
+    """DeepWalk: skip-gram on uniform random walks (Perozzi et al. 2014).
+
+    The walks (:class:`Walker`) are a :class:`~embedlearn.corpus.Corpus` of node ids, and the
+    vocabulary is the graph's nodes in id order, so the walks are trained as they come out of the
+    walk kernel: no string is made or encoded, and no Python touches a single node. The training
+    is :class:`~embedlearn.word2vec.Word2Vec`'s skip-gram (``sg=1``), the shared engine of
+    :class:`~embedlearn.training.SGDModel` (jobs, learning-rate schedule, threads, checks,
+    save/load).
+
+    The loss is the DeepWalk paper's, hierarchical softmax (``hs=1, negative=0``, also
+    karateclub's); the walks and the window are the node2vec reference code's (``main.py``: 10
+    walks of 80 nodes per node, window 10, 128 dimensions, one epoch; the paper took 80 walks of
+    40 nodes), with gensim's subsampling (1e-3). On Cora (50% labelled) hierarchical softmax
+    scores about 0.82 Micro-F1 where negative sampling with 5 negatives scores about 0.81
+    (``benchmarks/graphs.py``). :class:`Node2Vec` defaults to negative sampling, as its
+    reference code.
+
+    Parameters
+    ----------
+    graph : Graph or networkx graph, optional
+        If given, :meth:`fit` it right away.
+    walk_length : int, default 80
+        Nodes per walk, the start node included (a walk is shorter only at a node without
+        out-edges).
+    num_walks : int, default 10
+        Walks started from every node.
+    window : int, default 10
+    vector_size : int, default 128
+    negative : int, default 0
+    hs : {0, 1}, default 1
+        Hierarchical softmax, as the DeepWalk paper.
+    alpha, min_alpha, sample, ns_exponent, epochs, compute_loss, callbacks, progress,
+    batch_words, shrink_windows :
+        As :class:`~embedlearn.word2vec.Word2Vec` (gensim's meaning and defaults; ``epochs``
+        defaults to 1 here). Every node is kept (there is no ``min_count``).
+    workers : int, default 3
+        Threads, for the walks and for training. The walks do not depend on it.
+    seed : int, default 1
+        Seeds the walks (each walk's random stream comes from ``(seed, walk id)``) and the
+        training. ``workers=1`` with a fixed ``seed`` gives bitwise-identical vectors.
+
+    Attributes
+    ----------
+    wv : NodeVectors
+        The node vectors, looked up by node label or string key.
+    graph : Graph or None
+        The graph of the last :meth:`fit` (None after :meth:`load`).
+    node_ids : numpy.ndarray of int64
+        The node id of each row of :attr:`wv` (rows are ordered by decreasing count in the
+        walks, as a Word2Vec vocabulary; :meth:`get_embedding` is in node id order).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> model = DeepWalk(nx.karate_club_graph(), num_walks=5, walk_length=20, vector_size=16,
+    ...                  workers=1, progress=False)
+    >>> model.get_embedding().shape
+    (34, 16)
+    """
+
+    _FORMAT = "embedlearn.DeepWalk/1"
+    _PARAMS = ("vector_size", "alpha", "min_alpha", "window", "sample", "seed", "workers", "hs",
+               "negative", "ns_exponent", "epochs", "compute_loss", "progress", "batch_words",
+               "shrink_windows", "walk_length", "num_walks")
+    _NAME = "DeepWalk"
+
+    #: DeepWalk's walk is node2vec's with ``p = q = 1`` (first order); :class:`Node2Vec` sets both.
+    p = q = 1.0
+
+    def __init__(self, graph=None, walk_length=80, num_walks=10, window=10, vector_size=128,
+                 alpha=0.025, min_alpha=0.0001, sample=1e-3, negative=0, hs=1, ns_exponent=0.75,
+                 epochs=1, workers=3, seed=1, compute_loss=False, callbacks=(), progress=True,
+                 batch_words=10000, shrink_windows=True):
+        training.check_positive("walk_length", walk_length, integer=True)
+        training.check_positive("num_walks", num_walks, integer=True)
+        self.walk_length, self.num_walks = int(walk_length), int(num_walks)
+        self.graph = None
+        self.node_ids = None
+        super().__init__(vector_size=vector_size, alpha=alpha, window=window, min_count=0,
+                         sample=sample, seed=seed, workers=workers, min_alpha=min_alpha, sg=1,
+                         hs=hs, negative=negative, ns_exponent=ns_exponent, epochs=epochs,
+                         compute_loss=compute_loss, callbacks=callbacks, progress=progress,
+                         sorted_vocab=0, batch_words=batch_words, shrink_windows=shrink_windows)
+        if graph is not None:
+            self.fit(graph)
+
+    # --- karateclub-like API ------------------------------------------------------------------
+    def fit(self, graph):
+        """Walk the graph, then train skip-gram on the walks (a new model each call).
+
+        Parameters
+        ----------
+        graph : Graph or networkx graph
+            A networkx graph is converted by :meth:`Graph.from_networkx` (edge attribute
+            ``"weight"``).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            If the graph has no edge. Isolated nodes and, in a directed graph, nodes without
+            out-edges give a :class:`GraphWarning`: their vectors get little or no training.
+        """
+        walker = Walker(graph, self.p, self.q)
+        walker.check()
+        g = walker.graph
+        walks = walker.walks(self.walk_length, 0, self.num_walks * g.n_nodes, seed=self.seed,
+                             workers=self.workers)
+        self._use_walks(g, walks)
+        self.train()
+        return self
+
+    def get_embedding(self) -> np.ndarray:
+        """The node vectors as a new (n_nodes, vector_size) float32 array, row ``i`` = node ``i``
+        (node id order: ``graph.nodes[i]``; :attr:`wv` keeps its rows by decreasing count)."""
+        if self.wv is None:
+            raise VocabularyError(f"{self._NAME} is not fitted: call fit(graph) first")
+        rows = np.empty_like(self.node_ids)
+        rows[self.node_ids] = np.arange(len(rows))
+        return self.wv.vectors[rows]
+
+    def _use_walks(self, graph, walks):
+        """The walks become the training corpus: a vectorised renumbering, no string made.
+
+        Rows are ordered by decreasing count, as Word2Vec's (frequent rows close together in
+        memory: about 5% faster training on BlogCatalog than node id order).
+        """
+        from .vocab import Vocabulary
+
+        counts = np.bincount(walks.tokens, minlength=graph.n_nodes)
+        order = np.argsort(-counts, kind="stable")
+        row_of_node = np.empty(len(order), np.int32)
+        row_of_node[order] = np.arange(len(order), dtype=np.int32)
+        self.graph = graph
+        self.node_ids = order
+        self.vocab = Vocabulary([graph.keys[i] for i in order], counts[order])
+        self.corpus_count, self.corpus_total_words = walks.n_sentences, len(walks)
+        self._init_weights()
+        self._corpus, self._corpus_file = walks.remap(row_of_node, inplace=True), None
+        self._prepare_tables()
+
+    def build_vocab(self, *args, **kwargs):
+        """Not for node models: :meth:`fit` builds the vocabulary (the nodes) from the graph."""
+        raise TypeError(f"{self._NAME} takes its vocabulary from the graph: call fit(graph)")
+
+    # --- weights: Word2Vec's, with node vectors ------------------------------------------------
+    def _init_weights(self):
+        super()._init_weights()
+        self._adopt_wv([self.graph.nodes[i] for i in self.node_ids])
+
+    def _adopt_wv(self, nodes):
+        self.wv = NodeVectors(nodes, self.syn0, counts=self.vocab.counts)
+        self.syn0 = self.wv.vectors
+
+    def _grow_weights(self, old):  # pragma: no cover - build_vocab is refused above
+        raise TypeError(f"{self._NAME} cannot add nodes to a trained model: fit the new graph")
+
+    def _extra_arrays(self):
+        # The node id of each row, and which labels are ints (restored as ints by load).
+        int_labels = [isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                      for v in self.wv.nodes]
+        return {"node_ids": self.node_ids, "int_labels": np.array(int_labels, np.uint8)}
+
+    def _array_specs(self, V):
+        return {**super()._array_specs(V), "node_ids": ArraySpec(np.int64, (V,), 0, V),
+                "int_labels": ArraySpec(np.uint8, (V,), 0, 2)}
+
+    def _restore(self, arrays):
+        super()._restore(arrays)
+        keys, flags = self.vocab.index_to_key, arrays["int_labels"]
+        if any(flag and not (_is_int(k) and str(int(k)) == k) for k, flag in zip(keys, flags)):
+            raise _BadLabels("a node label marked int is not an integer")
+        nodes = [int(k) if flag else k for k, flag in zip(keys, flags)]
+        if not np.all(np.bincount(arrays["node_ids"], minlength=len(keys)) == 1):
+            raise _BadLabels("node_ids is not a permutation of the rows")
+        self.node_ids = arrays["node_ids"]
+        self._adopt_wv(nodes)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save` (see :meth:`SGDModel.load`; int node labels are
+        restored as ints, other labels as their strings)."""
+        try:
+            return super().load(path)
+        except _BadLabels as err:
+            raise ModelFileError(f"{os.fspath(path)}: inconsistent model file: {err}") from None
+
+    def __repr__(self):
+        size = len(self.vocab) if self.vocab is not None else 0
+        loss = "+".join(n for n, on in (("HS", self.hs), ("NS", self.negative)) if on)
+        return (f"{self._NAME}({self._walk_repr()}{loss}, nodes={size}, "
+                f"vector_size={self.vector_size})")
+
+    def _walk_repr(self):
+        return f"{self.num_walks} walks x {self.walk_length}, "
+
+
+class Node2Vec(DeepWalk):
+    """node2vec: skip-gram on second-order biased random walks (Grover & Leskovec 2016).
+
+    :class:`DeepWalk` with node2vec's walks: from ``cur``, reached from ``prev``, the walk moves
+    to a neighbour ``x`` with probability proportional to ``w(cur, x) * alpha(prev, x)``, where
+    ``alpha`` is ``1/p`` for ``x = prev``, 1 for ``x`` adjacent to ``prev`` and ``1/q``
+    otherwise. The walks are drawn by rejection (:class:`Walker`): no table of Σ deg² entries is
+    built.
+
+    Parameters
+    ----------
+    graph : Graph or networkx graph, optional
+    p : float, default 1
+        Return parameter (small ``p``: walks that stay near their start).
+    q : float, default 1
+        In-out parameter (small ``q``: walks that move outward, DFS-like; large ``q``: BFS-like).
+        ``p = q = 1`` is DeepWalk.
+    negative : int, default 5
+    hs : {0, 1}, default 0
+        Negative sampling with 5 negatives, the node2vec reference code's (gensim's defaults);
+        ``hs=1, negative=0`` with ``p = q = 1`` trains exactly :class:`DeepWalk`.
+    walk_length, num_walks, window, vector_size, **kwargs :
+        As :class:`DeepWalk` (the defaults are the node2vec reference code's).
+    """
+
+    _FORMAT = "embedlearn.Node2Vec/1"
+    _PARAMS = DeepWalk._PARAMS + ("p", "q")
+    _NAME = "Node2Vec"
+
+    def __init__(self, graph=None, p=1.0, q=1.0, walk_length=80, num_walks=10, window=10,
+                 vector_size=128, negative=5, hs=0, **kwargs):
+        training.check_positive("p", p)
+        training.check_positive("q", q)
+        self.p, self.q = float(p), float(q)
+        super().__init__(graph, walk_length=walk_length, num_walks=num_walks, window=window,
+                         vector_size=vector_size, negative=negative, hs=hs, **kwargs)
+
+    def _walk_repr(self):
+        return f"p={self.p:g}, q={self.q:g}, {super()._walk_repr()}"
+
+
 # ============================================================================= Weisfeiler–Lehman
 @dataclass
 class WLDocuments:
@@ -859,9 +1181,33 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
     among its neighbours and degrees rise: not textbook WL); a self-loop in the input makes the
     node its own neighbour, as it should.
     """
-    from .kernels.wl import wl_documents, wl_relabel
-
     training.check_nonnegative("iterations", iterations, integer=True)
+    return _wl_run(_wl_batch(graphs, node_label), int(iterations))
+
+
+@dataclass
+class _WLBatch:
+    """Graphs as one block-diagonal CSR graph (WL never crosses from one graph to another)
+    with their iteration-0 labels as ids into ``values`` (numbered in order of first
+    appearance)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    node_offsets: np.ndarray
+    labels0: np.ndarray
+    values: list
+
+    def extended(self, other):
+        """This batch followed by ``other`` (whose label ids continue this batch's)."""
+        n, m = self.node_offsets[-1], self.indptr[-1]
+        return _WLBatch(np.concatenate((self.indptr, other.indptr[1:] + m)),
+                        np.concatenate((self.indices, other.indices + np.int32(n))),
+                        np.concatenate((self.node_offsets, other.node_offsets[1:] + n)),
+                        np.concatenate((self.labels0, other.labels0)), other.values)
+
+
+def _wl_batch(graphs, node_label, values=()):
+    """Check and pack the graphs; label ids continue those of ``values`` (already numbered)."""
     if isinstance(graphs, (Graph, str, bytes)) or not hasattr(graphs, "__iter__"):
         raise TypeError("graphs must be a sequence of graphs")
     batch = [_wl_graph(g, node_label, i) for i, g in enumerate(graphs)]
@@ -873,11 +1219,10 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
     edge_counts = np.array([len(g.indices) for g in batch], np.int64)
     edge_offsets = np.zeros(len(batch) + 1, np.int64)
     np.cumsum(edge_counts, out=edge_offsets[1:])
-    # The batch as one block-diagonal CSR graph: WL never crosses from one graph to another.
     indptr = np.concatenate([[0]] + [g.indptr[1:] + e for g, e in zip(batch, edge_offsets)])
     indices = np.concatenate([g.indices.astype(np.int64) + o
                               for g, o in zip(batch, node_offsets)]).astype(np.int32)
-    initial = {}
+    initial = {x: i for i, x in enumerate(values)}
     if node_label is None:
         raw = np.concatenate([g.degrees for g in batch]).tolist()
     else:
@@ -887,13 +1232,19 @@ def weisfeiler_lehman(graphs, iterations=2, node_label=None):
                               len(raw))
     except TypeError as err:
         raise TypeError(f"node labels must be hashable: {err}") from None
-    node_labels, counts = wl_relabel(indptr.astype(np.int64), indices, labels0, len(initial),
-                                     int(iterations))
-    word_offsets = np.zeros(int(iterations) + 2, np.int64)
+    return _WLBatch(indptr.astype(np.int64), indices, node_offsets, labels0, list(initial))
+
+
+def _wl_run(batch, iterations):
+    from .kernels.wl import wl_documents, wl_relabel
+
+    node_labels, counts = wl_relabel(batch.indptr, batch.indices, batch.labels0,
+                                     len(batch.values), iterations)
+    word_offsets = np.zeros(iterations + 2, np.int64)
     np.cumsum(counts, out=word_offsets[1:])
-    tokens, offsets = wl_documents(node_labels, word_offsets, node_offsets)
-    return WLDocuments(Corpus(tokens, offsets), word_offsets, node_labels, node_offsets,
-                       list(initial))
+    tokens, offsets = wl_documents(node_labels, word_offsets, batch.node_offsets)
+    return WLDocuments(Corpus(tokens, offsets), word_offsets, node_labels, batch.node_offsets,
+                       batch.values)
 
 
 def _wl_graph(graph, node_label, i):
@@ -915,3 +1266,314 @@ def _wl_graph(graph, node_label, i):
         return Graph.from_networkx(graph, weight=None, node_label=node_label)
     except ValueError as err:
         raise ValueError(f"graph {i}: {err}") from None
+
+
+# ============================================================================= Graph2Vec
+class Graph2Vec:
+    """Whole-graph vectors: PV-DBOW over Weisfeiler–Lehman subtree labels (Narayanan et al. 2017).
+
+    Each graph is a document whose words are the WL labels of its nodes at iterations
+    ``0..wl_iterations`` (:func:`weisfeiler_lehman`); a graph's vector predicts each of its
+    labels by negative sampling (kernel :func:`embedlearn.kernels.dbow.train_dbow_job`), so
+    graphs sharing rooted subtrees get close vectors. The interface is karateclub's
+    (``fit(graphs)``, ``get_embedding()``, ``infer(graphs)``; also ``save``/``load``) and so are
+    the defaults (``wl_iterations=2``, 128 dimensions, ``min_count=5``, ``sample=1e-4``, 10
+    epochs, learning rate 0.025), which train gensim's ``Doc2Vec(dm=0)`` on the same documents.
+    On a corpus as small as MUTAG's (about 10,000 labels) ``sample=1e-4`` discards over 90% of
+    the tokens and the vectors classify poorly (about 67%); ``sample=0, epochs=100`` gives the
+    published 83% (chapter 9, ``benchmarks/graphs.py``).
+
+    Where this differs from karateclub: the WL relabelling is the textbook one (no self-loop
+    added to every node, see :func:`weisfeiler_lehman`), labels are numbered, not hashed to
+    strings, and the learning rate falls linearly within jobs as in
+    :class:`~embedlearn.word2vec.Word2Vec` (gensim keeps it constant within a job).
+
+    Parameters
+    ----------
+    wl_iterations : int, default 2
+    node_label : str, optional
+        Node attribute giving the iteration-0 labels (``"label"`` for the TU data sets); by
+        default the degree.
+    vector_size : int, default 128
+    negative : int, default 5
+    min_count : int, default 5
+        Labels seen fewer times over all training graphs are dropped.
+    sample : float, default 1e-4
+        Subsampling threshold of frequent labels (0 disables it).
+    epochs : int, default 10
+    alpha, min_alpha : float, default 0.025, 0.0001
+        Linear learning-rate schedule over all epochs.
+    workers : int, optional
+        Threads (default: usable cores); ``workers=1`` with a fixed ``seed`` is bitwise
+        reproducible.
+    seed : int, default 1
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> graphs = [nx.cycle_graph(n) for n in range(3, 13)]
+    >>> graphs += [nx.star_graph(n) for n in range(3, 13)]
+    >>> model = Graph2Vec(vector_size=16, min_count=1, epochs=20, workers=1).fit(graphs)
+    >>> model.get_embedding().shape
+    (20, 16)
+    """
+
+    def __init__(self, wl_iterations=2, node_label=None, vector_size=128, negative=5,
+                 min_count=5, sample=1e-4, epochs=10, alpha=0.025, min_alpha=0.0001,
+                 workers=None, seed=1):
+        training.check_nonnegative("wl_iterations", wl_iterations, integer=True)
+        training.check_positive("vector_size", vector_size, integer=True)
+        training.check_positive("negative", negative, integer=True)
+        training.check_nonnegative("min_count", min_count, integer=True)
+        training.check_nonnegative("sample", sample)
+        training.check_positive("epochs", epochs, integer=True)
+        from .validation import check_learning_rate
+
+        self.alpha = check_learning_rate("alpha", alpha)
+        self.min_alpha = check_learning_rate("min_alpha", min_alpha, allow_zero=True)
+        if workers is not None:
+            training.check_positive("workers", workers, integer=True)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        self.wl_iterations, self.node_label = int(wl_iterations), node_label
+        self.vector_size, self.negative = int(vector_size), int(negative)
+        self.min_count, self.sample, self.epochs = int(min_count), float(sample), int(epochs)
+        self.workers = training.default_workers() if workers is None else int(workers)
+        self.seed = int(seed)
+        self.vocab = None
+        self.graph_vectors = None
+        self.label_vectors = None   # the output (syn1neg) rows, one per kept WL label
+        self._batch = None          # the training graphs, packed, for relabelling new graphs
+        self._counts = None         # labels per WL iteration in the training batch
+
+    def __repr__(self):
+        fitted = (f"{len(self.graph_vectors)} graphs, {len(self.vocab)} WL labels"
+                  if self.graph_vectors is not None else "not fitted")
+        return (f"Graph2Vec(wl_iterations={self.wl_iterations}, vector_size={self.vector_size}, "
+                f"{fitted})")
+
+    # --- training -----------------------------------------------------------------------------
+    def fit(self, graphs):
+        """Relabel ``graphs`` by WL and learn one vector per graph (and per WL label).
+
+        Parameters
+        ----------
+        graphs : sequence of networkx graphs or Graph
+
+        Returns
+        -------
+        Graph2Vec
+            ``self``.
+        """
+        from .vocab import Vocabulary
+
+        batch = _wl_batch(graphs, self.node_label)
+        docs = _wl_run(batch, self.wl_iterations)
+        counts = np.bincount(docs.corpus.tokens, minlength=docs.n_words)
+        vocab = Vocabulary.from_counts(docs.words(), counts, min_count=self.min_count)
+        self.vocab, self._batch = vocab, batch
+        self._counts = np.diff(docs.word_offsets)
+        tokens, offsets = self._encode(docs, np.arange(docs.n_words))
+        n_graphs = len(offsets) - 1
+        rng = np.random.default_rng([self.seed, 0])
+        # gensim's start for document and word rows: uniform in [-1, 1) / N; outputs at zero.
+        self.graph_vectors = ((rng.random((n_graphs, self.vector_size), dtype=np.float32) * 2 - 1)
+                              / self.vector_size).astype(np.float32)
+        self.label_vectors = np.zeros((len(vocab), self.vector_size), np.float32)
+        self._train(tokens, offsets, self.graph_vectors, True, self.epochs, self.alpha,
+                    self.min_alpha, self.seed)
+        return self
+
+    def _encode(self, docs, to_training_word):
+        """The documents as vocabulary ids (labels below ``min_count`` or unseen dropped).
+
+        ``to_training_word`` maps each word id of ``docs`` to the training run's word id, or -1.
+        """
+        index = np.full(int(self._counts.sum()), -1, np.int64)
+        for i, key in enumerate(self.vocab.index_to_key):
+            k, label = key.split("_")
+            index[int(np.sum(self._counts[:int(k)])) + int(label)] = i
+        word = to_training_word[docs.corpus.tokens]
+        ids = np.where(word >= 0, index[np.maximum(word, 0)], -1)
+        keep = ids >= 0
+        kept_before = np.concatenate(([0], np.cumsum(keep)))   # kept tokens before each position
+        return ids[keep].astype(np.int32), kept_before[docs.corpus.offsets].astype(np.int64)
+
+    def _train(self, tokens, offsets, rows_matrix, learn_outputs, epochs, alpha0, alpha1, seed):
+        from .kernels.dbow import train_dbow_job
+
+        if len(tokens) == 0:
+            raise ValueError("no WL label of these graphs is in the vocabulary (min_count="
+                             f"{self.min_count}); nothing to train on")
+        keep = self.vocab.keep_probabilities(self.sample)
+        cdf = self.vocab.noise_cdf()
+        doc_rows = np.arange(len(offsets) - 1, dtype=np.int64)
+        starts = training.split_jobs(offsets)
+        jobs = list(enumerate(zip(starts[:-1], starts[1:])))
+        n_tokens, total = len(tokens), len(tokens) * epochs
+
+        def alpha_at(epoch, token):
+            return alpha0 + (alpha1 - alpha0) * (epoch * n_tokens + token) / total
+
+        for epoch in range(epochs):
+            def run(job, epoch=epoch):
+                index, (s0, s1) = job
+                return train_dbow_job(tokens, offsets, s0, s1, doc_rows, rows_matrix,
+                                      self.label_vectors, keep, cdf, self.negative,
+                                      alpha_at(epoch, offsets[s0]), alpha_at(epoch, offsets[s1]),
+                                      training.job_seed(seed, epoch, index), learn_outputs,
+                                      False)
+
+            training.run_jobs(run, jobs, self.workers)
+        if not (np.isfinite(rows_matrix).all() and np.isfinite(self.label_vectors).all()):
+            raise FloatingPointError("Graph2Vec diverged (a weight is not finite): lower alpha")
+
+    # --- results ------------------------------------------------------------------------------
+    def _check_fitted(self):
+        if self.graph_vectors is None:
+            raise VocabularyError("Graph2Vec is not fitted: call fit(graphs) first")
+
+    def get_embedding(self) -> np.ndarray:
+        """The training graphs' vectors, shape (n_graphs, vector_size), in the order given."""
+        self._check_fitted()
+        return self.graph_vectors.copy()
+
+    def infer(self, graphs, epochs=None, alpha=None, min_alpha=None, seed=None) -> np.ndarray:
+        """Vectors for new graphs, the label vectors fixed (gensim's ``infer_vector``).
+
+        The new graphs are relabelled with the training graphs' WL dictionaries (a subtree seen
+        in training gets its label; an unseen one is dropped, as an unknown word), and each
+        graph's fresh row is trained alone against the frozen output vectors.
+
+        Parameters
+        ----------
+        graphs : sequence of networkx graphs or Graph
+        epochs, alpha, min_alpha : optional
+            Default to the model's.
+        seed : int, optional
+            Default: the model's seed (so inferring the same graph twice gives the same vector).
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape (len(graphs), vector_size)
+        """
+        from .validation import check_learning_rate
+
+        self._check_fitted()
+        epochs = self.epochs if epochs is None else epochs
+        training.check_positive("epochs", epochs, integer=True)
+        alpha0 = self.alpha if alpha is None else check_learning_rate("alpha", alpha)
+        alpha1 = (self.min_alpha if min_alpha is None
+                  else check_learning_rate("min_alpha", min_alpha, allow_zero=True))
+        seed = self.seed if seed is None else seed
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        new = _wl_batch(graphs, self.node_label, self._batch.values)
+        n_old = len(self._batch.node_offsets) - 1
+        both = _wl_run(self._batch.extended(new), self.wl_iterations)
+        # Word (k, label) of the joint run is the training run's word (k, label) when
+        # label < the training run's count at iteration k (labels are numbered in order of
+        # first appearance, training graphs first); larger labels are new subtrees.
+        k = np.repeat(np.arange(self.wl_iterations + 1), np.diff(both.word_offsets))
+        label = np.arange(both.n_words) - both.word_offsets[k]
+        train_offsets = np.concatenate(([0], np.cumsum(self._counts)))
+        to_training = np.where(label < self._counts[k], train_offsets[k] + label, -1)
+        tokens, offsets = self._encode(both, to_training)
+        tokens, offsets = tokens[offsets[n_old]:], offsets[n_old:] - offsets[n_old]
+        n_new = len(offsets) - 1
+        rng = np.random.default_rng([int(seed), 1])
+        rows = ((rng.random((n_new, self.vector_size), dtype=np.float32) * 2 - 1)
+                / self.vector_size).astype(np.float32)
+        self._train(tokens, offsets, rows, False, int(epochs), alpha0, alpha1, int(seed))
+        return rows
+
+    # --- files --------------------------------------------------------------------------------
+    _FORMAT = "embedlearn.Graph2Vec/1"
+
+    def _params(self):
+        return {"wl_iterations": self.wl_iterations, "node_label": self.node_label,
+                "vector_size": self.vector_size, "negative": self.negative,
+                "min_count": self.min_count, "sample": self.sample, "epochs": self.epochs,
+                "alpha": self.alpha, "min_alpha": self.min_alpha, "workers": self.workers,
+                "seed": self.seed}
+
+    def save(self, path):
+        """Save the fitted model to ``path`` (``.npz``, written atomically).
+
+        Besides the vectors, the file keeps the training graphs' WL input (their packed
+        adjacency and iteration-0 labels), so a loaded model relabels new graphs for
+        :meth:`infer` exactly as the saved one does.
+
+        Raises
+        ------
+        TypeError
+            If an iteration-0 label value (a node attribute) is not a str, int, float or bool,
+            which a JSON file cannot give back as the same value.
+        """
+        from ._io import atomic_savez
+
+        self._check_fitted()
+        values = [v.item() if isinstance(v, np.generic) else v for v in self._batch.values]
+        for v in values:
+            if not isinstance(v, (str, int, float, bool)):
+                raise TypeError(f"cannot save the iteration-0 label {v!r} "
+                                f"({type(v).__name__}): only str, int, float and bool labels")
+        meta = {"format": self._FORMAT, "params": self._params(), "values": values,
+                "keys": list(self.vocab.index_to_key)}
+        b = self._batch
+        atomic_savez(path, meta=json.dumps(meta), counts=self.vocab.counts,
+                     graph_vectors=self.graph_vectors, label_vectors=self.label_vectors,
+                     indptr=b.indptr, indices=b.indices, node_offsets=b.node_offsets,
+                     labels0=b.labels0, wl_counts=np.asarray(self._counts, np.int64))
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`, every array checked before use.
+
+        Raises
+        ------
+        embedlearn.errors.ModelFileError
+            If the file is corrupt, truncated, of another format, or its arrays disagree.
+        """
+        from .validation import check_arrays
+        from .vocab import Vocabulary
+
+        names = ("meta", "counts", "graph_vectors", "label_vectors", "indptr", "indices",
+                 "node_offsets", "labels0", "wl_counts")
+        data = training._load_npz(path, names, cls._FORMAT)
+        meta = data["meta"]
+        try:
+            model = cls(**meta["params"])
+            values, keys = list(meta["values"]), [str(k) for k in meta["keys"]]
+        except (TypeError, ValueError, KeyError) as err:
+            raise ModelFileError(f"{path}: bad model settings ({err})") from err
+        n_nodes = len(data["labels0"])
+        V, N = len(data["counts"]), model.vector_size
+        check_arrays(path, data, {
+            "counts": ArraySpec(np.int64, (len(keys),), low=1),
+            "graph_vectors": ArraySpec(np.float32, (len(data["node_offsets"]) - 1, N)),
+            "label_vectors": ArraySpec(np.float32, (V, N)),
+            "indptr": ArraySpec(np.int64, (n_nodes + 1,), low=0, high=len(data["indices"]) + 1),
+            "indices": ArraySpec(np.int32, (None,), low=0, high=max(n_nodes, 1)),
+            "node_offsets": ArraySpec(np.int64, (None,), low=0, high=n_nodes + 1),
+            "labels0": ArraySpec(np.int32, (n_nodes,), low=0, high=max(len(values), 1)),
+            "wl_counts": ArraySpec(np.int64, (model.wl_iterations + 1,), low=0)})
+        indptr, node_offsets, wl_counts = data["indptr"], data["node_offsets"], data["wl_counts"]
+        if (len(node_offsets) < 2 or node_offsets[0] != 0 or node_offsets[-1] != n_nodes
+                or np.any(np.diff(node_offsets) <= 0) or indptr[0] != 0
+                or indptr[-1] != len(data["indices"]) or np.any(np.diff(indptr) < 0)):
+            raise ModelFileError(f"{path}: inconsistent model file: the packed graphs' offsets")
+        for key in keys:
+            k, _, label = key.partition("_")
+            if not (k.isdigit() and label.isdigit() and int(k) <= model.wl_iterations
+                    and int(label) < wl_counts[int(k)]):
+                raise ModelFileError(f"{path}: inconsistent model file: WL label {key!r} is "
+                                     "not one of the saved iterations' labels")
+        try:
+            model.vocab = Vocabulary(keys, data["counts"])
+        except ValueError as err:
+            raise ModelFileError(f"{path}: inconsistent model file: {err}") from err
+        model._batch = _WLBatch(indptr, data["indices"], node_offsets, data["labels0"], values)
+        model._counts = wl_counts
+        model.graph_vectors, model.label_vectors = data["graph_vectors"], data["label_vectors"]
+        return model

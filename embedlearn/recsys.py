@@ -8,14 +8,16 @@ Everything around an item-embedding model that does not train it:
   repeats inside a set are dropped, sets with fewer than 2 items are skipped and counted.
 * **Protocol.** :func:`movielens_sequences` reads MovieLens into per-user item lists in time
   order; :func:`leave_last_out` holds out each user's last item; :func:`cold_start_split` does
-  so with one fold of items stripped of all interactions.
+  so with one fold of items stripped of all (or all but a few) interactions;
+  :func:`movielens_time_split` cuts the data in time for incremental training.
 * **Recommenders.** :class:`PopularityRecommender` (most-interacted items) and
-  :class:`VectorRecommender` (cosine k-nearest items to the mean of the history's unit vectors,
-  from any ``KeyedVectors``), both vectorised over users and scored by
-  :mod:`embedlearn.evaluation`'s ranking metrics.
+  :class:`VectorRecommender` (cosine k-nearest items to the plain or recency-weighted mean of
+  the history's unit vectors, from any ``KeyedVectors``), both vectorised over users and scored
+  by :mod:`embedlearn.evaluation`'s ranking metrics.
 * **Cold start.** :func:`content_features` (genre one-hots, the mean of title-word vectors),
-  :func:`fit_content_map` (ridge regression from content into the item space, closed form) and
-  :func:`fuse` (``alpha * behaviour + (1 - alpha) * content`` for items with few interactions).
+  :func:`fit_content_map` (ridge regression from content into the item space, closed form),
+  :func:`fuse` (``alpha * behaviour + (1 - alpha) * content`` for items with few interactions)
+  and :class:`HybridItemVectors`, which puts them together for a trained model.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from .evaluation import _check_k, _id_array, top_k
 __all__ = ["SetScan", "scan_sets", "movielens_sequences", "LeaveLastOut", "leave_last_out",
            "ColdStartSplit", "cold_start_split", "PopularityRecommender", "VectorRecommender",
            "title_words", "ContentFeatures", "content_features", "ContentMap", "fit_content_map",
-           "fuse", "fusion_weights"]
+           "fuse", "fusion_weights", "HybridItemVectors", "TimeSplit", "movielens_time_split"]
 
 #: Users scored per block by the recommenders (bounds the (users, items) score matrix).
 _USER_BLOCK = 256
@@ -166,14 +168,7 @@ def movielens_sequences(ratings, min_rating=4.0, ties="input"):
     (MovieLens has none).
     """
     if isinstance(ratings, str):
-        from . import datasets
-
-        loaders = {"ml-100k": datasets.load_movielens_100k,
-                   "ml-latest-small": datasets.load_movielens_latest_small,
-                   "ml-1m": datasets.load_movielens_1m}
-        if ratings not in loaders:
-            raise ValueError(f"unknown MovieLens name {ratings!r}; expected one of {sorted(loaders)}")
-        ratings = loaders[ratings]()
+        ratings = _load_movielens(ratings)
     if ties not in ("input", "item"):
         raise ValueError(f"ties must be 'input' or 'item', got {ties!r}")
     if not np.isfinite(min_rating):
@@ -197,6 +192,17 @@ def movielens_sequences(ratings, min_rating=4.0, ties="input"):
     bounds = np.r_[starts, user.size]
     items = item.tolist()
     return {int(user[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+
+
+def _load_movielens(name):
+    from . import datasets
+
+    loaders = {"ml-100k": datasets.load_movielens_100k,
+               "ml-latest-small": datasets.load_movielens_latest_small,
+               "ml-1m": datasets.load_movielens_1m}
+    if name not in loaders:
+        raise ValueError(f"unknown MovieLens name {name!r}; expected one of {sorted(loaders)}")
+    return loaders[name]()
 
 
 class LeaveLastOut(NamedTuple):
@@ -257,29 +263,35 @@ class ColdStartSplit(NamedTuple):
     """Result of :func:`cold_start_split`."""
 
     train_sets: list
-    r"""Every user's training items without the cold items (leave-last-out training sets)."""
+    r"""Every user's training items without the fold's removed interactions."""
     cold_items: list
-    r"""The items of this fold: no interaction with them is in ``train_sets``."""
+    r"""The items of this fold (cold with ``keep=0``: no interaction in ``train_sets``)."""
     users: list
-    r"""Users whose held-out (last) item is cold and who have a warm history."""
+    r"""Users whose held-out (last) item is in the fold and whose history is not empty."""
     histories: list
-    r"""Their histories (warm items only)."""
+    r"""Their histories (their items in ``train_sets``)."""
     heldout: list
-    r"""Their held-out cold item."""
+    r"""Their held-out item of the fold."""
+    removed_sets: list
+    r"""Per training set, its interactions with fold items that were removed (never the
+    held-out items): what an oracle popularity may count, what a model may not see."""
 
 
-def cold_start_split(sequences, n_folds=5, fold=0, seed=0):
-    """Leave-last-out where the held-out items of one fold of items have no interaction at all.
+def cold_start_split(sequences, n_folds=5, fold=0, seed=0, keep=0):
+    """Leave-last-out where the items of one fold lose all (or all but ``keep``) interactions.
 
     Items are dealt into ``n_folds`` folds by a seeded permutation; the items of fold ``fold``
-    are *cold*: every interaction with them is removed from the training sets, as for items added
-    to the catalogue after training. The evaluated users are those whose held-out last item is
-    cold; their histories keep their warm items. Running every fold evaluates every user once.
+    are *cold*: every training interaction with them is removed, as for items added to the
+    catalogue after training. The evaluated users are those whose held-out last item is in the
+    fold; their histories are what is left of their training items. Running every fold
+    evaluates every user once.
 
-    A recommender for these users ranks the cold items only (the new arrivals), with vectors it
-    can compute without interactions, e.g. ``fit_content_map(...).predict(...)``. The matching
-    popularity baseline is ``PopularityRecommender`` over the *full* sequences restricted to the
-    cold items: an oracle (real cold start has no counts yet), hence a demanding bar.
+    A recommender for these users ranks the fold's items only (the new arrivals), with vectors
+    it can compute without interactions, e.g. from content (:class:`HybridItemVectors`).
+    Popularity from ``train_sets`` gives every cold item 0 (no ranking at all, by
+    construction); popularity from ``removed_sets`` ranks them by the interactions that were
+    held out of training, an *oracle* (real cold start has no counts yet): an upper reference,
+    not an achievable baseline.
 
     Parameters
     ----------
@@ -289,6 +301,11 @@ def cold_start_split(sequences, n_folds=5, fold=0, seed=0):
     fold : int, default 0
         Which fold is cold, ``0 <= fold < n_folds``.
     seed : int, default 0
+        Seeds the folds and the kept interactions.
+    keep : int, default 0
+        Keep this many training interactions of each fold item (drawn at random; all of them
+        for an item with fewer): items with few interactions, where behaviour and content are
+        fused (:func:`fuse`).
 
     Returns
     -------
@@ -298,23 +315,100 @@ def cold_start_split(sequences, n_folds=5, fold=0, seed=0):
         raise ValueError(f"n_folds must be an integer >= 2, got {n_folds!r}")
     if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < n_folds:
         raise ValueError(f"fold must be an integer in [0, {n_folds}), got {fold!r}")
+    if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 0:
+        raise ValueError(f"keep must be an integer >= 0, got {keep!r}")
+    if not isinstance(sequences, Mapping):
+        sequences = list(sequences)  # read twice below
     split = leave_last_out(sequences)
     # Every item once, in first-seen order (training items, then items seen only as held out).
     items = list(dict.fromkeys([i for seq in split.train_sets for i in seq] + list(split.heldout)))
-    order = np.random.default_rng(seed).permutation(len(items))
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(items))
     cold = [items[j] for j in order[fold::n_folds]]
     is_cold = set(cold)
-    train_sets = [[i for i in seq if i not in is_cold] for seq in split.train_sets]
+    kept = set()
+    if keep:
+        where: dict = {}  # fold item -> the training sets holding it
+        for s, seq in enumerate(split.train_sets):
+            for i in seq:
+                if i in is_cold:
+                    where.setdefault(i, []).append(s)
+        for i, sets in where.items():
+            chosen = sets if len(sets) <= keep else rng.choice(sets, keep, replace=False)
+            kept.update((int(s), i) for s in chosen)
+    train_sets, removed = [], []
+    for s, seq in enumerate(split.train_sets):
+        gone = [i for i in seq if i in is_cold and (s, i) not in kept]
+        train_sets.append([i for i in seq if i not in is_cold or (s, i) in kept])
+        removed.append(gone)
+    # The evaluated users' training sets (leave_last_out evaluates users with 2 or more items).
+    pairs = sequences.values() if isinstance(sequences, Mapping) else sequences
+    evaluated = [s for s, seq in enumerate(pairs) if len(seq) >= 2]
     users, histories, heldout = [], [], []
-    for user, history, item in zip(split.users, split.histories, split.heldout):
-        warm = [i for i in history if i not in is_cold]
-        if item in is_cold and warm:
+    for user, s, item in zip(split.users, evaluated, split.heldout):
+        rest = train_sets[s]
+        if item in is_cold and rest:
             users.append(user)
-            histories.append(warm)
+            histories.append(rest)
             heldout.append(item)
     if not users:
-        raise ValueError("no evaluated user has a cold held-out item and a warm history")
-    return ColdStartSplit(train_sets, cold, users, histories, heldout)
+        raise ValueError("no evaluated user has a held-out item in the fold and a history")
+    return ColdStartSplit(train_sets, cold, users, histories, heldout, removed)
+
+
+class TimeSplit(NamedTuple):
+    """Result of :func:`movielens_time_split`."""
+
+    before: dict
+    r"""User -> liked items (time order) rated before ``cutoff``."""
+    after: dict
+    r"""User -> liked items (time order) rated at or after ``cutoff``."""
+    cutoff: int
+    r"""The timestamp that splits the periods (seconds since 1970)."""
+    new_items: set
+    r"""Items liked after the cutoff and never before it (the catalogue's growth)."""
+
+
+def movielens_time_split(ratings, quantile=0.8, min_rating=4.0, ties="input"):
+    """Split liked items in time at the ``quantile`` of their timestamps (incremental training).
+
+    The first period is what a model is trained on; the second is new sessions and new items
+    arriving, for ``build_vocab(update=True)`` + ``train``. Each user's items are split at the
+    same global time, so a user may appear in one period or both.
+
+    Parameters
+    ----------
+    ratings : embedlearn.datasets.Ratings or str
+        As for :func:`movielens_sequences`.
+    quantile : float, default 0.8
+        Share of the liked ratings that fall in the first period, ``0 < quantile < 1``.
+    min_rating, ties :
+        As for :func:`movielens_sequences`.
+
+    Returns
+    -------
+    TimeSplit
+    """
+    if isinstance(ratings, str):
+        ratings = _load_movielens(ratings)
+    if isinstance(quantile, bool) or not np.isfinite(quantile) or not 0 < quantile < 1:
+        raise ValueError(f"quantile must lie strictly between 0 and 1, got {quantile!r}")
+    liked = np.asarray(ratings.rating) >= min_rating
+    if not liked.any():
+        raise ValueError(f"no rating is >= {min_rating}")
+    cutoff = int(np.quantile(np.asarray(ratings.timestamp)[liked], quantile, method="higher"))
+    early = np.asarray(ratings.timestamp) < cutoff
+    halves = []
+    for mask in (early, ~early):
+        part = ratings._replace(user=ratings.user[mask], item=ratings.item[mask],
+                                rating=ratings.rating[mask], timestamp=ratings.timestamp[mask])
+        has_likes = bool((np.asarray(part.rating) >= min_rating).any())
+        halves.append(movielens_sequences(part, min_rating, ties) if has_likes else {})
+    if not halves[0] or not halves[1]:
+        raise ValueError(f"quantile={quantile} leaves a period without liked ratings")
+    old = {i for seq in halves[0].values() for i in seq}
+    new = {i for seq in halves[1].values() for i in seq} - old
+    return TimeSplit(halves[0], halves[1], cutoff, new)
 
 
 # --------------------------------------------------------------------------------- recommenders
@@ -330,7 +424,8 @@ class _Recommender:
         return self._keys
 
     def _encode(self, histories, unknown):
-        """Row indices of each history's known items; unknown items raise or are dropped."""
+        """Row indices of each history's known items, in history order; unknown items raise or
+        are dropped."""
         if isinstance(histories, (str, bytes)) or not hasattr(histories, "__iter__"):
             raise TypeError("histories must be a sequence of item sequences (one per user)")
         rows = []
@@ -349,7 +444,7 @@ class _Recommender:
                         raise KeyError(f"item {item!r} (history {u}) is not a known item")
                     continue
                 idx.append(i)
-            rows.append(np.unique(np.asarray(idx, np.int64)))
+            rows.append(np.asarray(idx, np.int64))
         if not rows:
             raise ValueError("histories is empty: no user to recommend for")
         return rows
@@ -465,9 +560,18 @@ class VectorRecommender(_Recommender):
     vectors : KeyedVectors-like
         Anything with ``index_to_key`` and ``vectors`` (``embedlearn.KeyedVectors``, gensim's
         ``KeyedVectors``), or a mapping ``item -> vector``.
+    recency : float, optional
+        Half-life, in items, of a recency-weighted mean: in a history of ``L`` items the one at
+        position ``t`` (0 = oldest) weighs ``0.5 ** ((L - 1 - t) / recency)``, so the last item
+        weighs 1 and the one ``recency`` places before it 1/2. For next-item prediction the
+        latest items say most about the next one. None (default): a plain mean.
+
+    Notes
+    -----
+    A history that lists an item twice counts it twice (at each of its positions).
     """
 
-    def __init__(self, vectors):
+    def __init__(self, vectors, recency=None):
         if isinstance(vectors, Mapping):
             keys = list(vectors)
             matrix = np.stack([np.asarray(vectors[k], np.float32) for k in keys]) if keys else None
@@ -480,20 +584,31 @@ class VectorRecommender(_Recommender):
             raise ValueError(f"expected one vector per item, got shape {matrix.shape} for {len(keys)} items")
         if not np.all(np.isfinite(matrix)):
             raise ValueError("item vectors contain NaN or inf")
+        if recency is not None and (isinstance(recency, bool) or
+                                    not isinstance(recency, (int, float, np.number)) or
+                                    not np.isfinite(recency) or recency <= 0):
+            raise ValueError(f"recency must be a positive half-life in items or None, got {recency!r}")
+        self.recency = None if recency is None else float(recency)
         self._keys = keys
         self._key_to_index = {k: i for i, k in enumerate(keys)}
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self.unit_vectors = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
 
     def user_vectors(self, rows):
-        """Mean unit vector of each history (rows of item indices), shape (U, N)."""
+        """(Weighted) mean unit vector of each history (rows of item indices, oldest first)."""
         lengths = np.array([len(r) for r in rows])
         if (lengths == 0).any():
             u = int(np.argmax(lengths == 0))
             raise ValueError(f"history {u} has no item with a vector: nothing to compare with")
         flat = np.concatenate(rows)
-        sums = np.add.reduceat(self.unit_vectors[flat], np.r_[0, np.cumsum(lengths)[:-1]], axis=0)
-        return sums / lengths[:, None]
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        if self.recency is None:
+            weights = np.ones(len(flat))
+        else:  # items from the end of each history: 0 for the last one
+            back = np.repeat(starts + lengths - 1, lengths) - np.arange(len(flat))
+            weights = 0.5 ** (back / self.recency)
+        sums = np.add.reduceat(self.unit_vectors[flat] * weights[:, None], starts, axis=0)
+        return sums / np.add.reduceat(weights, starts)[:, None]
 
     def _scores(self, rows):
         return self.user_vectors(rows) @ self.unit_vectors.T
@@ -725,3 +840,154 @@ def fuse(behaviour, content, alpha, normalize=True) -> np.ndarray:
         B = B / np.maximum(np.linalg.norm(B, axis=1, keepdims=True), 1e-30)
         C = C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-30)
     return (a[:, None] * B + (1 - a[:, None]) * C).astype(np.float32)
+
+
+class HybridItemVectors:
+    r"""Vectors for items with few or no interactions, from their content (cold start).
+
+    The learned item space is extended to items it has never seen through their content: a
+    ridge map (:func:`fit_content_map`) from content features (genres, title words...:
+    :func:`content_features`) to the *unit* behaviour vectors of the items that have them, and,
+    for an item with both, the fusion :math:`\alpha\,\mathbf b + (1-\alpha)\,\mathbf c`
+    (:func:`fuse`) with :math:`\alpha` constant or :math:`n / (n + n_{1/2})` for an item in
+    :math:`n` training sets (:func:`fusion_weights`).
+
+    Parameters
+    ----------
+    behaviour : Item2Vec or KeyedVectors-like
+        A model with ``items``, ``syn0`` and ``vocab.counts`` (:class:`embedlearn.Item2Vec`), or
+        anything with ``index_to_key`` and ``vectors`` (then ``counts`` is needed for
+        ``alpha=None``).
+    content : ContentFeatures
+        Content rows of every item to serve: the behaviour items used to fit the map, and the
+        items without behaviour vectors.
+    counts : array_like of int, optional
+        Training sets per behaviour item (default: the model's counts).
+    l2 : float or sequence of float, default (0.01, 0.1, 1, 10, 100)
+        Ridge penalty, or candidates for it: the one with the highest mean cosine between
+        predicted and learned vectors on a random fifth of the fitting items (never on the items
+        being evaluated) is kept in :attr:`l2`; the map is then refitted on all of them.
+    fit_items : sequence of items, optional
+        The items to fit the map on (default: every behaviour item with content). Leave out
+        items whose behaviour vectors are unreliable (few interactions).
+    seed : int, default 0
+        Seeds the fifth used to choose ``l2``.
+
+    Attributes
+    ----------
+    content_map : ContentMap
+    l2 : float
+    items : list
+        Every item served: the behaviour items, then the content-only items.
+    """
+
+    def __init__(self, behaviour, content, counts=None, l2=(0.01, 0.1, 1.0, 10.0, 100.0),
+                 fit_items=None, seed=0):
+        if hasattr(behaviour, "items") and hasattr(behaviour, "syn0"):  # an Item2Vec model
+            keys, matrix = list(behaviour.items), behaviour.syn0
+            counts = behaviour.vocab.counts if counts is None else counts
+        else:
+            keys, matrix = list(behaviour.index_to_key), behaviour.vectors
+        self._behaviour = VectorRecommender(_Vectors(keys, matrix))
+        self.counts = None if counts is None else np.asarray(counts, np.float64)
+        if self.counts is not None and self.counts.shape != (len(keys),):
+            raise ValueError(f"counts must have one entry per behaviour item ({len(keys)}), "
+                             f"got shape {self.counts.shape}")
+        if not isinstance(content, ContentFeatures):
+            raise TypeError("content must be the ContentFeatures of content_features(...)")
+        self._content_row = {item: r for r, item in enumerate(content.items)}
+        self._content = content.matrix
+        fit_items = [k for k in keys if k in self._content_row] if fit_items is None \
+            else list(fit_items)
+        if len(fit_items) < 2:
+            raise ValueError("the content map needs at least 2 behaviour items with content")
+        X = self._content_rows(fit_items)
+        Y = self._behaviour.unit_vectors[[self._behaviour_row(i) for i in fit_items]]
+        grid = [l2] if np.ndim(l2) == 0 else list(l2)
+        if not grid:
+            raise ValueError("l2 needs at least one candidate")
+        if len(grid) > 1:
+            inner = np.random.default_rng(seed).random(len(fit_items)) < 0.2
+            if inner.all() or not inner.any():
+                inner[:] = False
+                inner[0] = True
+            grid_scores = [np.mean(np.sum(_unit_rows(fit_content_map(
+                X[~inner], Y[~inner], c).predict(X[inner])) * Y[inner], axis=1)) for c in grid]
+            self.l2 = float(grid[int(np.argmax(grid_scores))])
+        else:
+            self.l2 = float(grid[0])
+        self.content_map = fit_content_map(X, Y, self.l2)
+        self.items = keys + [i for i in content.items if i not in self._behaviour._key_to_index]
+
+    def _behaviour_row(self, item):
+        row = self._behaviour._key_to_index.get(item)
+        if row is None:
+            raise KeyError(f"item {item!r} has no behaviour vector")
+        return row
+
+    def _content_rows(self, items):
+        missing = next((i for i in items if i not in self._content_row), None)
+        if missing is not None:
+            raise KeyError(f"item {missing!r} has no content row")
+        return self._content[[self._content_row[i] for i in items]]
+
+    def content_vectors(self, items) -> np.ndarray:
+        """Unit vectors predicted from content alone, float32 (n, N)."""
+        return _unit_rows(self.content_map.predict(self._content_rows(list(items))))
+
+    def vectors(self, items, alpha=None, n_half=10.0, fuse_items=None) -> np.ndarray:
+        """Unit item vectors: fused for items with behaviour vectors, content for the rest.
+
+        Parameters
+        ----------
+        items : sequence of items
+        alpha : float in [0, 1], optional
+            Behaviour weight for items that have both (1: behaviour only, 0: content only).
+            None: :func:`fusion_weights` of their counts with ``n_half``.
+        n_half : float, default 10
+        fuse_items : collection of items, optional
+            Fuse only these (e.g. the items with few interactions); the other items with
+            behaviour vectors keep them unchanged. Default: fuse every item that has both.
+        """
+        items = list(items)
+        rows = [self._behaviour._key_to_index.get(i) for i in items]
+        out = np.empty((len(items), self.content_map.coef.shape[1]), np.float32)
+        cold = [j for j, r in enumerate(rows) if r is None]
+        warm = [j for j, r in enumerate(rows) if r is not None]
+        if cold:
+            out[cold] = self.content_vectors([items[j] for j in cold])
+        if fuse_items is not None:
+            kept = [j for j in warm if items[j] not in fuse_items]
+            out[kept] = self._behaviour.unit_vectors[[rows[j] for j in kept]]
+            warm = [j for j in warm if items[j] in fuse_items]
+        if warm:
+            behaviour = self._behaviour.unit_vectors[[rows[j] for j in warm]]
+            if alpha is None:
+                if self.counts is None:
+                    raise ValueError("alpha=None weighs by counts: give counts")
+                alpha = fusion_weights(self.counts[[rows[j] for j in warm]], n_half)
+            if np.ndim(alpha) == 0 and float(alpha) == 1.0:
+                out[warm] = behaviour  # no content needed
+            else:
+                with_content = [items[j] for j in warm]
+                out[warm] = _unit_rows(fuse(behaviour, self.content_vectors(with_content), alpha))
+        return out
+
+    def recommender(self, items=None, alpha=None, n_half=10.0, fuse_items=None, recency=None):
+        """A :class:`VectorRecommender` over ``items`` (default :attr:`items`) and their
+        :meth:`vectors` (``recency`` as for :class:`VectorRecommender`)."""
+        items = self.items if items is None else list(items)
+        vectors = self.vectors(items, alpha, n_half, fuse_items)
+        return VectorRecommender(_Vectors(items, vectors), recency=recency)
+
+
+class _Vectors(NamedTuple):
+    """Items and their vectors, the ``index_to_key`` / ``vectors`` pair recommenders read."""
+
+    index_to_key: list
+    vectors: np.ndarray
+
+
+def _unit_rows(X):
+    X = np.asarray(X, np.float32)
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-30)

@@ -1121,6 +1121,120 @@ def subword_ns_loss_and_grads(Z, W_out, rows, target, negatives, mean=True):
 __all__ += ["SubwordNSLossGrads", "subword_hidden", "subword_score", "subword_ns_loss_and_grads"]
 
 
+# --------------------------------------------------------------------------- random walks
+_MASK64 = (1 << 64) - 1
+_GOLDEN64 = 0x9E3779B97F4A7C15
+
+
+def _splitmix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+class WalkStream:
+    """The random stream of one walk, in Python integers: splitmix64 from ``(seed, walk)``.
+
+    The same numbers as :func:`embedlearn.kernels.walks.walk_state` and ``next_uniform``.
+    """
+
+    def __init__(self, seed: int, walk: int):
+        self.state = _splitmix(_splitmix((seed + _GOLDEN64) & _MASK64)
+                               ^ _splitmix((walk * _GOLDEN64 + _GOLDEN64) & _MASK64))
+
+    def uniform(self) -> float:
+        """The next uniform in [0, 1), 53 bits."""
+        self.state = (self.state + _GOLDEN64) & _MASK64
+        return (_splitmix(self.state) >> 11) * 2.0**-53
+
+
+def random_walks_reference(graph, p, q, num_walks, walk_length, seed) -> list:
+    """node2vec walks by rejection sampling, in plain Python lists: the kernel's algorithm.
+
+    Written as chapter 8 derives it, for tiny graphs: walk ``w`` starts at node ``w % n``; its
+    first step, and every step when ``p = q = 1``, is first order (uniform over the row, or
+    Walker's alias method over the weights); a second-order step from ``cur`` after ``prev``
+    proposes ``x`` from the first-order step and accepts it with probability
+    ``min(alpha, B) / B``, ``B = max(1, 1/q)``, the excess of a return weight ``1/p > B`` being
+    an extra box of the envelope that returns to ``prev`` without a test. See
+    :mod:`embedlearn.kernels.walks`, which must give the same walks for the same seed.
+
+    Parameters
+    ----------
+    graph : embedlearn.graphs.Graph
+        Its alias tables (weighted graphs) are :func:`embedlearn.kernels.walks.build_alias`'s,
+        which are checked against the weights separately.
+    p, q : float
+    num_walks, walk_length : int
+    seed : int
+
+    Returns
+    -------
+    list of list of int
+        The walks, node ids.
+    """
+    from .kernels.walks import build_alias, row_sums
+
+    indptr, indices = graph.indptr.tolist(), graph.indices.tolist()
+    weighted = graph.weighted
+    if weighted:
+        prob, alias = (a.tolist() for a in build_alias(graph.indptr, graph.weights))
+        weights = graph.weights.tolist()
+        totals = row_sums(graph.indptr, graph.weights).tolist()
+    inv_p, inv_q = 1.0 / p, 1.0 / q
+    second_order = not (p == 1 and q == 1)
+    n = graph.n_nodes
+
+    def row(v):
+        return indices[indptr[v]:indptr[v + 1]]
+
+    def first_order(cur, u):
+        start, d = indptr[cur], indptr[cur + 1] - indptr[cur]
+        scaled = u * d
+        k = min(int(scaled), d - 1)
+        if weighted and scaled - k >= prob[start + k]:
+            k = alias[start + k]
+        return indices[start + k]
+
+    def second_order_step(prev, cur, stream):
+        bound, low = max(1.0, inv_q), min(1.0, inv_q)
+        mass = totals[cur] if weighted else float(len(row(cur)))
+        extra = 0.0
+        if inv_p > bound and prev in row(cur):
+            w_return = weights[indptr[cur] + row(cur).index(prev)] if weighted else 1.0
+            extra = w_return * (inv_p - bound)
+        body = bound * mass
+        total = body + extra
+        while True:
+            u = stream.uniform() * total
+            if u >= body:
+                return prev
+            x = first_order(cur, u / body)
+            v = stream.uniform() * bound
+            if x == prev:
+                if v < min(inv_p, bound):
+                    return x
+            elif v < low:
+                return x
+            elif v < (1.0 if x in row(prev) else inv_q):
+                return x
+
+    walks = []
+    for w in range(num_walks * n):
+        stream = WalkStream(seed, w)
+        walk = [w % n]
+        while len(walk) < walk_length and row(walk[-1]):
+            if second_order and len(walk) > 1:
+                walk.append(second_order_step(walk[-2], walk[-1], stream))
+            else:
+                walk.append(first_order(walk[-1], stream.uniform()))
+        walks.append(walk)
+    return walks
+
+
+__all__ += ["WalkStream", "random_walks_reference"]
+
+
 # =========================================================================== Item2Vec
 # Appended for Item2Vec (Barkan & Koenigstein 2016): the set-context objective in paper form, for
 # tiny inputs and for checking :mod:`embedlearn.kernels.sets` (whose steps are sgd_step_reference).
@@ -1194,3 +1308,85 @@ def set_sgns_loss_and_grads(W_in, W_out, items, negatives):
 
 
 __all__ += ["set_sgns_loss_and_grads"]
+
+
+# =========================================================================== PV-DBOW (Graph2Vec)
+_LCG_MULT, _LCG_INC = 25214903917, 11
+
+
+class LCG:
+    """word2vec.c's generator in Python integers, drawn from exactly as the kernels draw
+    (:func:`embedlearn.kernels.sgd.next_random`, ``random_uniform``, ``draw_noise``)."""
+
+    def __init__(self, seed: int):
+        self.state = int(seed) & _MASK64
+
+    def next(self) -> int:
+        """Advance the state and return it."""
+        self.state = (self.state * _LCG_MULT + _LCG_INC) & _MASK64
+        return self.state
+
+    def uniform(self) -> np.float32:
+        """A float32 in [0, 1) from 32 high bits."""
+        return np.float32((self.next() >> 16) & 0xFFFFFFFF) * np.float32(2.0**-32)
+
+    def noise(self, noise_cdf) -> int:
+        """One noise word: ``bisect_left(noise_cdf, r)``, ``r`` scaled from 32 high bits."""
+        r = (((self.next() >> 16) & 0xFFFFFFFF) * int(noise_cdf[-1])) >> 32
+        return int(np.searchsorted(noise_cdf, r))
+
+
+def dbow_job_reference(docs, doc_rows, W_doc, W_out, keep_prob, noise_cdf, negative, alpha_start,
+                       alpha_end, seed, learn_outputs=True):
+    r"""PV-DBOW without word vectors, one job in plain Python: the loop of
+    :func:`embedlearn.kernels.dbow.train_dbow_job`, each step by :func:`sgd_step_reference`.
+
+    For every token :math:`w` of document :math:`g` (kept with probability ``keep_prob[w]``),
+    the document's row :math:`\mathbf d_g` predicts :math:`w` by negative sampling,
+
+    .. math::
+        E = -\log\sigma(\mathbf u_w^\top\mathbf d_g)
+            - \sum_{k\in\mathcal N}\log\sigma(-\mathbf u_k^\top\mathbf d_g),
+
+    the loss of :func:`ns_loss_and_grads` with :math:`\mathbf h = \mathbf d_g`. Noise draws equal
+    to :math:`w` are dropped and the learning rate falls linearly over the job's tokens, as in
+    the kernel.
+
+    Parameters
+    ----------
+    docs : list of list of int
+    doc_rows : sequence of int
+        Row of ``W_doc`` for each document.
+    W_doc, W_out : ndarray
+        Not modified; the updated copies are returned.
+    keep_prob, noise_cdf : ndarray
+    negative : int
+    alpha_start, alpha_end : float
+    seed : int
+    learn_outputs : bool
+
+    Returns
+    -------
+    W_doc, W_out : ndarray
+    loss : float
+    examples : int
+    """
+    rng = LCG(seed)
+    total = sum(len(d) for d in docs)
+    done, loss, examples = 0, 0.0, 0
+    for g, doc in enumerate(docs):
+        for w in doc:
+            alpha = np.float32(alpha_start + (alpha_end - alpha_start) * done / max(total, 1))
+            done += 1
+            if keep_prob[w] < 1.0 and keep_prob[w] < rng.uniform():
+                continue
+            negatives = [x for x in (rng.noise(noise_cdf) for _ in range(negative)) if x != w]
+            step = sgd_step_reference(W_doc, [doc_rows[g]], w, alpha, W_out_ns=W_out,
+                                      negatives=negatives, learn_outputs=learn_outputs)
+            W_doc, W_out = step.W_in, step.W_out_ns
+            loss += step.loss
+            examples += 1
+    return W_doc, W_out, loss, examples
+
+
+__all__ += ["LCG", "dbow_job_reference"]

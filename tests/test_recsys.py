@@ -10,7 +10,8 @@ from embedlearn.evaluation import (hit_rate_at_k, mrr, ndcg_at_k, ranking_metric
 from embedlearn.keyedvectors import KeyedVectors
 from embedlearn.recsys import (PopularityRecommender, VectorRecommender, cold_start_split,
                                content_features, fit_content_map, fuse, fusion_weights,
-                               leave_last_out, movielens_sequences, scan_sets, title_words)
+                               leave_last_out, movielens_sequences, movielens_time_split,
+                               scan_sets, title_words)
 
 # --- ranking metrics ----------------------------------------------------------------------------
 REC = [[5, 3, 9], [1, 2, 4], [7, 8, 6]]
@@ -163,6 +164,54 @@ def test_cold_start_split_removes_every_interaction_with_cold_items():
     assert len(seen_users) == len(set(seen_users))  # each user evaluated in at most one fold
     with pytest.raises(ValueError, match="fold"):
         cold_start_split(seqs, n_folds=4, fold=4)
+
+
+def test_cold_start_split_keeps_a_few_interactions_and_lists_the_removed_ones():
+    rng = np.random.default_rng(4)
+    seqs = [rng.choice(30, rng.integers(3, 15), replace=False).tolist() for _ in range(80)]
+    full = leave_last_out(seqs)
+    for keep in (0, 2):
+        cs = cold_start_split(seqs, n_folds=3, fold=1, seed=5, keep=keep)
+        cold = set(cs.cold_items)
+        counts = {i: sum(i in s for s in cs.train_sets) for i in cold}
+        before = {i: sum(i in s for s in full.train_sets) for i in cold}
+        assert all(counts[i] == min(keep, before[i]) for i in cold)
+        for train, removed, original in zip(cs.train_sets, cs.removed_sets, full.train_sets):
+            assert sorted(train + removed) == sorted(original)    # nothing lost or invented
+            assert set(removed) <= cold
+        assert all(h in cold for h in cs.heldout)
+    with pytest.raises(ValueError, match="keep"):
+        cold_start_split(seqs, keep=-1)
+
+
+def test_vector_recommender_recency_weights():
+    rec = VectorRecommender(_toy_vectors(), recency=1.0)
+    # History r (0 degrees) then n (90): weights 1/2 and 1, the mean leans towards n.
+    np.testing.assert_allclose(rec.user_vectors([np.array([0, 2])]), [[1 / 3, 2 / 3]],
+                               atol=1e-7)
+    np.testing.assert_allclose(rec.user_vectors([np.array([2, 0])]), [[2 / 3, 1 / 3]],
+                               atol=1e-7)
+    # Order matters with recency: the last item pulls the user towards its own side.
+    assert rec.recommend([["w", "r", "n"]], 1)[0][0] == "long"
+    assert rec.recommend([["n", "w", "r"]], 1)[0][0] == "ne"
+    for bad in (0, -1.0, float("nan"), True, "3"):
+        with pytest.raises(ValueError, match="recency"):
+            VectorRecommender(_toy_vectors(), recency=bad)
+
+
+def test_movielens_time_split():
+    split = movielens_time_split("ml-100k", quantile=0.8)
+    seqs = movielens_sequences("ml-100k")
+    n_before = sum(map(len, split.before.values()))
+    n_after = sum(map(len, split.after.values()))
+    assert n_before + n_after == sum(map(len, seqs.values()))
+    assert 0.79 < n_before / (n_before + n_after) < 0.81
+    for user, items in seqs.items():  # each user's sequence is cut at one time
+        assert split.before.get(user, []) + split.after.get(user, []) == items
+    old = {i for s in split.before.values() for i in s}
+    assert split.new_items == {i for s in split.after.values() for i in s} - old
+    with pytest.raises(ValueError, match="quantile"):
+        movielens_time_split("ml-100k", quantile=1.0)
 
 
 def test_movielens_100k_protocol():

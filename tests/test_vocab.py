@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from embedlearn.corpus import Corpus, encode, scan
-from embedlearn.kernels.sgd import draw_noise
+from embedlearn.kernels.sgd import NOISE_BUCKET_BITS, draw_noise, noise_buckets
 from embedlearn.vocab import Vocabulary
 
 TINY = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat"], [], ["a", "cat"]]
@@ -144,7 +144,8 @@ def test_noise_sampler_matches_unigram_power():
     cdf = vocab.noise_cdf(0.75)
     rng = np.array([12345], dtype=np.uint64)
     n = 200_000
-    draws = np.array([draw_noise(cdf, rng) for _ in range(n)])
+    buckets, shift = noise_buckets(cdf), 32 - NOISE_BUCKET_BITS
+    draws = np.array([draw_noise(cdf, buckets, shift, rng) for _ in range(n)])
     p = counts ** 0.75 / (counts ** 0.75).sum()
     freq = np.bincount(draws, minlength=len(counts)) / n
     # 5 standard errors of a binomial proportion for each word.

@@ -9,88 +9,10 @@ import pytest
 
 from embedlearn.graphs import Graph, GraphWarning, Walker, node2vec_table_bytes, random_walks
 from embedlearn.kernels.walks import build_alias, row_sums
-
-MASK = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15
+from embedlearn.reference import random_walks_reference
 
 
 # ----------------------------------------------------------------------------- reference
-def _mix(z):
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return z ^ (z >> 31)
-
-
-class _Stream:
-    """splitmix64 seeded from (seed, walk id) as the kernel documents, in Python integers."""
-
-    def __init__(self, seed, walk):
-        self.state = _mix(_mix((seed + GOLDEN) & MASK) ^ _mix((walk * GOLDEN + GOLDEN) & MASK))
-
-    def uniform(self):
-        self.state = (self.state + GOLDEN) & MASK
-        return (_mix(self.state) >> 11) * 2.0**-53
-
-
-def _reference_walks(graph, p, q, num_walks, walk_length, seed):
-    """Plain-Python walks: the kernel's algorithm written with lists and floats."""
-    indptr, indices = graph.indptr.tolist(), graph.indices.tolist()
-    weighted = graph.weighted
-    if weighted:
-        prob, alias = (a.tolist() for a in build_alias(graph.indptr, graph.weights))
-        weights = graph.weights.tolist()
-        totals = row_sums(graph.indptr, graph.weights).tolist()
-    inv_p, inv_q = 1.0 / p, 1.0 / q
-    second = not (p == 1 and q == 1)
-    n = graph.n_nodes
-
-    def first_order(cur, u):
-        start, d = indptr[cur], indptr[cur + 1] - indptr[cur]
-        scaled = u * d
-        k = min(int(scaled), d - 1)
-        if weighted and scaled - k >= prob[start + k]:
-            k = alias[start + k]
-        return indices[start + k]
-
-    def row(v):
-        return indices[indptr[v]:indptr[v + 1]]
-
-    def step(prev, cur, rng):
-        bound, low = max(1.0, inv_q), min(1.0, inv_q)
-        mass = totals[cur] if weighted else float(len(row(cur)))
-        extra = 0.0
-        if inv_p > bound and prev in row(cur):
-            w_return = weights[indptr[cur] + row(cur).index(prev)] if weighted else 1.0
-            extra = w_return * (inv_p - bound)
-        body = bound * mass
-        total = body + extra
-        while True:
-            u = rng.uniform() * total
-            if u >= body:
-                return prev
-            x = first_order(cur, u / body)
-            v = rng.uniform() * bound
-            if x == prev:
-                if v < min(inv_p, bound):
-                    return x
-            elif v < low:
-                return x
-            elif v < (1.0 if x in row(prev) else inv_q):
-                return x
-
-    walks = []
-    for w in range(num_walks * n):
-        rng = _Stream(seed, w)
-        walk = [w % n]
-        while len(walk) < walk_length and row(walk[-1]):
-            if second and len(walk) > 1:
-                walk.append(step(walk[-2], walk[-1], rng))
-            else:
-                walk.append(first_order(walk[-1], rng.uniform()))
-        walks.append(walk)
-    return walks
-
-
 def _exact_next(G, prev, cur, p, q):
     """node2vec's transition probabilities from networkx (``prev=None``: first order)."""
     nbrs = sorted(G.successors(cur)) if G.is_directed() else sorted(G.neighbors(cur))
@@ -131,7 +53,7 @@ def test_kernel_equals_reference(name, p, q):
     G = GRAPHS[name]
     graph = Graph.from_networkx(G)
     got = random_walks(graph, num_walks=3, walk_length=12, p=p, q=q, seed=11, workers=1)
-    ref = _reference_walks(graph, p, q, 3, 12, 11)
+    ref = random_walks_reference(graph, p, q, 3, 12, 11)
     assert got.n_sentences == len(ref)
     for w, walk in enumerate(ref):
         assert got.sentence(w).tolist() == walk, f"walk {w}"
@@ -143,7 +65,7 @@ def test_pinned_walks_tiny_graph():
     G = nx.Graph([(0, 1), (0, 2), (1, 2), (2, 3)])
     walks = random_walks(G, num_walks=1, walk_length=8, p=0.5, q=2, seed=1, workers=1)
     got = [walks.sentence(w).tolist() for w in range(4)]
-    assert got == _reference_walks(Graph.from_networkx(G), 0.5, 2, 1, 8, 1)
+    assert got == random_walks_reference(Graph.from_networkx(G), 0.5, 2, 1, 8, 1)
     assert got == [[0, 1, 0, 1, 0, 1, 0, 1], [1, 0, 2, 0, 2, 3, 2, 3],
                    [2, 0, 2, 0, 2, 1, 2, 1], [3, 2, 0, 1, 2, 0, 2, 0]]
 

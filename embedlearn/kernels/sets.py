@@ -5,7 +5,8 @@ the whole set it belongs to (a basket, a user's liked movies). gensim users appr
 window as long as the longest set (often over shuffled lists); with gensim's default
 ``shrink_windows=True`` each position draws a smaller window, which skips far pairs of long sets
 (14% of the pairs of MovieLens 100K's liked-movie sets). This kernel walks the pairs of each set
-directly and hands every pair to the one engine step, :func:`embedlearn.kernels.sgd.sgd_step`.
+directly and hands every pair to the engine's inlined step,
+:func:`embedlearn.kernels.sgd.single_row_step` (what :func:`~embedlearn.kernels.sgd.sgd_step` takes).
 
 Roles are skip-gram's in word2vec.c and gensim (``train_batch_sg``): for the item at position
 ``i`` of a set (the "center", the target whose *output* row ``W_out[i]`` learns) and every other
@@ -87,7 +88,7 @@ def train_sets_job(items, offsets, set_start, set_end, W_in, W_out, keep_prob, n
        epoch. Sets left with fewer than 2 items yield no step.
     2. For each kept position ``i`` (the target) and each context position ``j != i``: draw
        ``negative`` noise items (draws equal to the target are dropped, as gensim) and take one
-       :func:`~embedlearn.kernels.sgd.sgd_step`: input row ``W_in[set[j]]`` predicts
+       :func:`~embedlearn.kernels.sgd.single_row_step`: input row ``W_in[set[j]]`` predicts
        ``set[i]`` on ``W_out``. Without a cap the contexts of ``i`` are all ``j != i`` in
        increasing order, so every ordered pair of the set is one step per epoch.
     3. With ``max_context = c > 0`` and ``c < n - 1``, each position ``i`` instead gets ``c``
