@@ -10,6 +10,7 @@ _EXPORTS = {
     "Word2Vec": "word2vec",
     "Item2Vec": "item2vec",
     "GloVe": "glove",
+    "FastText": "fasttext",
     "KeyedVectors": "keyedvectors",
     "Vocabulary": "vocab",
     "Corpus": "corpus",
@@ -21,8 +22,9 @@ _EXPORTS = {
     "Graph2Vec": "graphs",
 }
 _MODULES = ("datasets", "corpus", "vocab", "keyedvectors", "evaluation", "word2vec", "glove",
-            "reference", "ppmi", "training", "kernels", "graphs", "errors", "validation",
-            "fasttext_format", "item2vec", "recsys", "serving", "alignment", "plotting", "spark")
+            "fasttext", "reference", "ppmi", "training", "kernels", "graphs", "errors",
+            "validation", "fasttext_format", "item2vec", "recsys", "serving", "alignment",
+            "plotting", "spark")
 
 __all__ = sorted(_EXPORTS) + list(_MODULES)
 

@@ -1076,8 +1076,9 @@ def subword_ns_loss_and_grads(Z, W_out, rows, target, negatives, mean=True):
     Notes
     -----
     fastText's step (``Model::update`` with ``normalizeGradient = false`` in unsupervised mode)
-    adds the whole :math:`-\eta\,EH` to *every* subword row: :math:`n/c_g` times the exact gradient
-    step of the mean form, the same scaling as word2vec.c's CBOW. That step is
+    adds the whole :math:`-\eta\,EH` once per listing of a row, so a row listed :math:`c_g` times
+    moves by :math:`-c_g\,\eta\,EH`: :math:`n` times the exact gradient step of the mean form for
+    every row, the same scaling as word2vec.c's CBOW. That step is
     :func:`sgd_step_reference` (and :func:`embedlearn.kernels.sgd.sgd_step`) with the subword rows
     as inputs and ``cbow_mean=True``. (fastText clips saturated scores through its sigmoid table
     and redraws a noise word equal to the target; the reference step skips both, as gensim.)

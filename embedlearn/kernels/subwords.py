@@ -311,6 +311,8 @@ def mean_rows(W, rows, offsets, out):
     ----------
     W : float32 array (R, N)
     rows : int32 array
+        A row ``-1`` stands for a zero row: it counts in the mean and adds nothing (a hash bucket
+        that holds no row, see :class:`embedlearn.fasttext.FastTextKeyedVectors`).
     offsets : int64 array (V + 1,)
     out : float32 array (V, N)
         Written in place.
@@ -322,6 +324,8 @@ def mean_rows(W, rows, offsets, out):
         a, b = offsets[i], offsets[i + 1]
         for p in range(a, b):
             r = rows[p]
+            if r < 0:
+                continue
             for k in range(N):
                 out[i, k] += W[r, k]
         if b > a:
