@@ -293,11 +293,13 @@ class Doc2Vec(SGDModel):
         Only 0; see above.
     dm_tag_count : int, default 1
         Used by gensim only with ``dm_concat``; accepted and ignored.
-    window, epochs, alpha, min_alpha, min_count, max_vocab_size, max_final_vocab, sample, seed,
-    workers, hs, negative, ns_exponent, compute_loss, callbacks, progress, trim_rule,
-    sorted_vocab, batch_words, shrink_windows
+    window, epochs, alpha, min_alpha, min_count, max_vocab_size, max_final_vocab, sample
         As :class:`~embedlearn.word2vec.Word2Vec` (gensim's names and meanings); ``epochs``
         defaults to 10 as gensim's Doc2Vec.
+    seed, workers, hs, negative, ns_exponent, compute_loss, callbacks, progress, trim_rule
+        As :class:`~embedlearn.word2vec.Word2Vec`.
+    sorted_vocab, batch_words, shrink_windows
+        As :class:`~embedlearn.word2vec.Word2Vec`.
     corpus_iterable : iterable of TaggedDocument, optional
         gensim 4's name for ``documents``.
 

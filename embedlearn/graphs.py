@@ -881,10 +881,11 @@ class DeepWalk(Word2Vec):
     negative : int, default 0
     hs : {0, 1}, default 1
         Hierarchical softmax, as the DeepWalk paper.
-    alpha, min_alpha, sample, ns_exponent, epochs, compute_loss, callbacks, progress,
-    batch_words, shrink_windows :
+    alpha, min_alpha, sample, ns_exponent, epochs
         As :class:`~embedlearn.word2vec.Word2Vec` (gensim's meaning and defaults; ``epochs``
         defaults to 1 here). Every node is kept (there is no ``min_count``).
+    compute_loss, callbacks, progress, batch_words, shrink_windows
+        As :class:`~embedlearn.word2vec.Word2Vec`.
     workers : int, default 3
         Threads, for the walks and for training. The walks do not depend on it.
     seed : int, default 1
