@@ -4,7 +4,7 @@ Usage::
 
     EMBEDLEARN_DATA=../shared/data python benchmarks/word2vec.py [--epochs 5] [--workers 2]
         [--max-tokens 2139748] [--modes sg_ns,cbow_ns,sg_hs,cbow_hs] [--repeats 1]
-        [--quality-seeds 1,2,3,4]
+        [--quality-seeds 1,2,3,4] [--json benchmarks/results/word2vec.json]
 
 Each run is a fresh subprocess (so peak RSS is per run), embedlearn and gensim alternate within a
 mode so that both see the same machine load. Prints the CPU model (``lscpu``) and the load
@@ -13,7 +13,9 @@ spread), words/s, peak RSS, analogy accuracy (30k restriction), WordSim-353 Spea
 the ratio gensim-time / embedlearn-time. With ``--quality-seeds``, also prints the analogy
 accuracy and rho as mean +- sd over those seeds (one run per seed is noisy on this small
 corpus). Also prints embedlearn's warm start: the seconds of the first training call in a new
-process, and whether numba compiled anything (it should load from cache).
+process, and whether numba compiled anything (it should load from cache). With ``--json PATH``,
+also writes every run (and the command, the settings, the CPU, the load and the table) to PATH,
+the file the performance chapter reads (``notebooks/12_making_it_fast.ipynb``).
 """
 from __future__ import annotations
 
@@ -95,6 +97,41 @@ def _mean_sd(values, fmt):
     return f"{statistics.mean(values):{fmt}} ± {sd:{fmt}}"
 
 
+def write_json(args, cpu, load_before, load_after, libs, rows, table, warm):
+    """Write the runs of this invocation to ``args.json`` (one object, every run kept)."""
+    import datetime
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in ("numpy", "numba", "gensim"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            pass
+    argv = " ".join(sys.argv[1:])
+    result = {
+        "command": f"EMBEDLEARN_DATA=../shared/data python benchmarks/word2vec.py {argv}",
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu,
+        "load_average": {"before": load_before, "after": load_after},
+        "versions": versions,
+        "settings": {"corpus": "text8 prefix", "max_tokens": args.max_tokens,
+                     "vector_size": 100, "window": 5, "min_count": 5, "sample": 1e-3,
+                     "epochs": args.epochs, "workers": args.workers, "repeats": args.repeats,
+                     "modes": args.modes.split(","), "libraries": libs,
+                     "best_of": "the fastest of the repeats is reported per library and mode"},
+        "runs": [r for best in rows for r in best.values()],
+        "warm_start": warm,
+        "markdown": "\n".join(table),
+    }
+    folder = os.path.dirname(os.path.abspath(args.json))
+    os.makedirs(folder, exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    print(f"\nwrote {args.json}")
+
+
 def child(*args):
     return run_child(__file__, *args)
 
@@ -109,6 +146,8 @@ def main():
                         help="runs per library and mode; the fastest is reported")
     parser.add_argument("--quality-seeds", default="",
                         help="comma-separated seeds: also report quality as mean +- sd over them")
+    parser.add_argument("--json", metavar="PATH", default="",
+                        help="also write the runs, settings and table to this JSON file")
     parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
@@ -143,21 +182,25 @@ def main():
             best[lib]["all_seconds"] = times[lib]
         rows.append(best)
 
-    print(f"\nCPU: {cpu_model()}; load average before the runs {load_before}, after "
-          f"{_load_average()}")
+    load_after = _load_average()
+    cpu = cpu_model()
+    print(f"\nCPU: {cpu}; load average before the runs {load_before}, after {load_after}")
     print(f"text8 prefix, {args.max_tokens:,} tokens; vector_size=100, window=5, min_count=5, "
           f"sample=1e-3, epochs={args.epochs}, workers={args.workers}; best of {args.repeats}\n")
-    print("| mode | library | train s | all runs s | words/s | peak RSS MB | model MB "
-          "| analogy acc (30k) | WS353 rho | gensim s / embedlearn s |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    table = ["| mode | library | train s | all runs s | words/s | peak RSS MB | model MB "
+             "| analogy acc (30k) | WS353 rho | gensim s / embedlearn s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for best in rows:
         for lib, r in best.items():
             ratio = (f"{best['gensim']['seconds'] / best['embedlearn']['seconds']:.2f}"
                      if lib == "embedlearn" and "gensim" in best else "")
             runs = ", ".join(f"{t:.1f}" for t in r["all_seconds"])
-            print(f"| {r['mode']} | {lib} | {r['seconds']:.1f} | {runs} | "
-                  f"{r['words_per_sec']:,.0f} | {r['rss_mb']:.0f} | {r['model_mb']:.0f} | "
-                  f"{100 * r['analogy']:.1f}% | {r['rho']:.3f} | {ratio} |")
+            table.append(f"| {r['mode']} | {lib} | {r['seconds']:.1f} | {runs} | "
+                         f"{r['words_per_sec']:,.0f} | {r['rss_mb']:.0f} | {r['model_mb']:.0f} | "
+                         f"{100 * r['analogy']:.1f}% | {r['rho']:.3f} | {ratio} |")
+    print("\n".join(table))
+    if args.json:
+        write_json(args, cpu, load_before, load_after, libs, rows, table, warm)
     print("\npeak RSS: whole process (data, libraries, training, evaluation); model MB: RSS growth "
           "during vocabulary + training, after imports (numba's runtime and the cached kernels "
           "loaded for embedlearn)")
