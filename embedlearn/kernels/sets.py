@@ -19,8 +19,9 @@ so results depend only on the seed, never on thread scheduling.
 import numpy as np
 from numba import njit
 
-from .sgd import (NOISE_BUCKET_BITS, draw_negatives, next_random, noise_buckets,
-                  ns_label_codes, random_uniform, single_row_step)
+# _subsample: the word kernels' subsampling, applied to one set (same draws, same order).
+from .sgd import (NOISE_BUCKET_BITS, _subsample, draw_negatives, next_random, noise_buckets,
+                  ns_label_codes, single_row_step)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -60,20 +61,6 @@ def pairs_per_set(offsets, max_context):
             per_item = max_context
         out[s] = n * per_item
     return out
-
-
-@njit(cache=True, nogil=True)
-def _subsample_set(items, start, end, keep_prob, rng, out):
-    """Copy the kept items of ``items[start:end]`` into ``out``; return how many."""
-    n = 0
-    for t in range(start, end):
-        w = items[t]
-        p = keep_prob[w]
-        if p < 1.0 and p < random_uniform(rng):
-            continue
-        out[n] = w
-        n += 1
-    return n
 
 
 @njit(cache=True, nogil=True)
@@ -174,7 +161,7 @@ def train_sets_job(items, offsets, set_start, set_end, W_in, W_out, keep_prob, n
     for s in range(set_start, set_end):
         alpha = alpha_start + (alpha_end - alpha_start) * done / max(total, 1)
         done += offsets[s + 1] - offsets[s]
-        n = _subsample_set(items, offsets[s], offsets[s + 1], keep_prob, rng, kept)
+        n = _subsample(items, offsets[s], offsets[s + 1], keep_prob, rng, kept)
         effective += n
         if n < 2:
             continue
