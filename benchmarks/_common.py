@@ -1,4 +1,5 @@
-"""What both benchmarks share: each measurement runs in a fresh process and reports one JSON line."""
+"""What every benchmark shares: each measurement runs in a fresh process and reports one JSON line,
+and every table names the CPU it was measured on."""
 import json
 import subprocess
 import sys
@@ -23,3 +24,17 @@ def cpu_model():
     isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
     model, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
     return f"{model}, {cpus} CPUs, {isa}"
+
+
+def write_result(result, path):
+    """Print ``result["markdown"]`` and write ``result`` as JSON to ``path`` (the file a chapter
+    reads), creating its folder."""
+    import os
+
+    print()
+    print(result["markdown"])
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf8") as f:
+        json.dump(result, f, indent=1)
+        f.write("\n")
+    print(f"\nwritten to {path} ({result['seconds']:.0f} s)")

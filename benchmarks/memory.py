@@ -19,25 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 
-from _common import run_child
-
-
-def cpu_model():
-    """The CPU model name, from ``lscpu`` (or /proc/cpuinfo)."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from _common import cpu_model, run_child
 
 
 def _rss_mb():
@@ -119,7 +105,7 @@ def main():
                     best["peak_mb"] = max(r["peak_mb"] for r in runs)
                     best["spread"] = (min(r["seconds"] for r in runs), max(r["seconds"] for r in runs))
                     rows.append(best)
-    print(f"\nCPU: {cpu_model()} ({os.cpu_count()} cores); skip-gram NS, 1 epoch, "
+    print(f"\nCPU: {cpu_model()}; skip-gram NS, 1 epoch, "
           f"{args.workers} workers; best of {args.repeats} (time), largest peak RSS\n")
     vocab_rule = "min_count 5 x copies (fixed vocabulary)" if args.fixed_vocab else "min_count 5"
     print(f"{vocab_rule}\n")

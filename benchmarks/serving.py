@@ -32,27 +32,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+from _common import cpu_model, write_result  # shared by every benchmark
+
 EF_SEARCH = (16, 32, 64, 128, 256)
 HNSW_M = (16, 32)
 NPROBE = (1, 4, 16, 64, 256)
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next(line.split(":", 1)[1].strip() for line in out.splitlines()
-                    if line.startswith("Model name"))
-        cores = os.cpu_count()
-        return f"{name}, {cores} cores"
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def qps_one_by_one(index, queries, repeats, **params):
@@ -272,13 +261,7 @@ def main():
               "repeats": args.repeats, "vectors": info, "sweep_info": sweep_info, "sweep": rows,
               "scaling": scale_rows, "seconds": time.perf_counter() - started}
     result["markdown"] = tables(result)
-    print()
-    print(result["markdown"])
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf8") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    print(f"\nwritten to {args.out} ({result['seconds']:.0f} s)")
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

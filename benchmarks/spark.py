@@ -29,7 +29,7 @@ import os
 import sys
 import time
 
-from _common import run_child
+from _common import run_child, write_result
 
 from serving import cpu_model
 
@@ -201,13 +201,7 @@ def main():
 
     result["pyspark"] = pyspark.__version__
     result["markdown"] = tables(result)
-    print()
-    print(result["markdown"])
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf8") as f:
-        json.dump(result, f, indent=1)
-        f.write("\n")
-    print(f"\nwritten to {args.out} ({result['seconds']:.0f} s)")
+    write_result(result, args.out)
 
 
 if __name__ == "__main__":

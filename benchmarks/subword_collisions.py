@@ -16,7 +16,6 @@ timing, no randomness (the CPU is printed only as the project's benchmarks do).
 from __future__ import annotations
 
 import argparse
-import subprocess
 
 import numpy as np
 
@@ -24,18 +23,9 @@ from embedlearn.datasets import TEXT8_PREFIX_TOKENS, load_text8
 from embedlearn.kernels.subwords import EOS, compute_ngrams, encode_words, ngram_hashes
 from embedlearn.vocab import Vocabulary
 
+from _common import cpu_model  # the one CPU label of every benchmark table
+
 BUCKETS = (2_000_000, 200_000, 50_000, 20_000)
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    for line in out.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def distinct_ngrams(words, min_n, max_n):

@@ -41,6 +41,8 @@ import subprocess
 import sys
 import time
 
+from _common import cpu_model  # the one CPU label of every benchmark table
+
 SETTINGS = {"deepwalk": (1.0, 1.0), "node2vec": (0.25, 4.0)}
 NUM_WALKS, WALK_LENGTH = 10, 80
 
@@ -162,16 +164,6 @@ def child_mutag():
     print(json.dumps(out))
 
 
-def _cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    except OSError:
-        return "unknown CPU"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    model = fields.get("Model name", "unknown").strip()
-    return f"{model}, {fields.get('CPU(s)', '?').strip()} CPUs"
-
-
 def _run(python, *args, env=None):
     out = subprocess.run([python, __file__, "--child", *args], capture_output=True, text=True,
                          env=env)
@@ -232,7 +224,7 @@ def main():
     mutag = None if args.skip_mutag else _run(sys.executable, "mutag", env=env)
 
     first = rows[0][2]
-    print(f"\nCPU: {_cpu_model()}; workers {args.workers}; load average "
+    print(f"\nCPU: {cpu_model()}; workers {args.workers}; load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (a shared machine: times vary)")
     print(f"\nBlogCatalog: {first['nodes']:,} nodes, {first['edges']:,} edges; {NUM_WALKS} walks "
           f"x {WALK_LENGTH} nodes from every node. Best of {args.repeats} warm runs.\n")
