@@ -4,6 +4,7 @@ Usage::
 
     EMBEDLEARN_DATA=/abs/path/to/shared/data python benchmarks/serving.py
         [--queries 1000] [--repeats 2] [--scaling 62500,125000,250000,500000,1000000]
+        [--ef-construction 40,200] [--keep-scaling]
         [--vectors path.kv] [--out benchmarks/results/serving.json]
 
 Vectors: Word2Vec (embedlearn, skip-gram, negative 5, 100 dimensions, min_count 1, 5 epochs,
@@ -15,21 +16,25 @@ checked against a NumPy scan).
 Measured per setting: recall@10 against the exact top-10; queries/s on **one thread, one query per
 call** (``faiss.omp_set_num_threads(1)``, through ``VectorIndex.search`` as a server would call it),
 and **batched** (all queries in one call, 2 threads); build seconds (2 threads) and bytes per vector
-(the serialised index divided by the number of vectors). Sweeps: HNSW M in {16, 32} x efSearch in
-{16, 32, 64, 128, 256}; IVF-Flat and IVF-PQ (25 codes of 8 bits) with nlist = 4 sqrt(n) and nprobe in
+(the serialised index divided by the number of vectors). Sweeps: HNSW M in {16, 32} x efConstruction in
+``--ef-construction`` (default {40, 200}: FAISS's default, and a slower build that links better
+neighbours) x efSearch in {16, 24, 32, 48, 64, 128, 256}; IVF-Flat and IVF-PQ (25 codes of 8 bits) with nlist = 4 sqrt(n) and nprobe in
 {1, 4, 16, 64, 256}; for IVF-PQ also the recall@10 after re-scoring its top 100 with the exact
 vectors (which can stay on disk). Queries/s are the best of ``--repeats`` runs.
 
 Scaling: up to 1,000,000 *passage vectors*, each the mean of the unit word vectors of 10 consecutive
 tokens of the text8 prefix, one passage starting at every second token (so neighbours in the text
 share 8 tokens); the first n are indexed and 1,000 passages from beyond the first million are the
-queries. Exact, HNSW (M 32, efSearch 64) and IVF-PQ (nprobe 16) at each n.
+queries. Exact, HNSW (M 32, efConstruction 40, efSearch 64) and IVF-PQ (nprobe 16) at each n.
+``--scaling '' --keep-scaling`` re-runs the sweep only and keeps the scaling rows of the previous
+result file, labelled with the date and command that made them.
 
 Prints Markdown tables (with the CPU model) and writes them with the raw numbers to ``--out``.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -39,7 +44,7 @@ import numpy as np
 
 from _common import cpu_model, write_result  # shared by every benchmark
 
-EF_SEARCH = (16, 32, 64, 128, 256)
+EF_SEARCH = (16, 24, 32, 48, 64, 128, 256)
 HNSW_M = (16, 32)
 NPROBE = (1, 4, 16, 64, 256)
 
@@ -98,7 +103,7 @@ def word_vectors(args):
     return model.wv, info, (model, sentences)
 
 
-def sweep(kv, n_queries, repeats):
+def sweep(kv, n_queries, repeats, ef_constructions=(40,)):
     from embedlearn.keyedvectors import KeyedVectors
     from embedlearn.serving import exact_neighbours, recall_at_k
 
@@ -116,15 +121,16 @@ def sweep(kv, n_queries, repeats):
     agree = recall_at_k(truth, by_numpy)
     rows.append(dict(kind="exact (flat)", label="exact", param="", recall=1.0, qps=exact_qps,
                      qps_batched=exact_batch, build_s=flat_s, bytes_per_vector=flat.bytes_per_vector))
-    for M in HNSW_M:
-        index, build_s = timed_build(base, kind="hnsw", M=M, ef_construction=40)
+    for M, efc in itertools.product(HNSW_M, ef_constructions):
+        index, build_s = timed_build(base, kind="hnsw", M=M, ef_construction=efc)
         for ef in EF_SEARCH:
             qps = qps_one_by_one(index, queries, repeats, ef_search=ef)
             batch, ids = qps_batched(index, queries, repeats, ef_search=ef)
-            rows.append(dict(kind="hnsw", label=f"HNSW M={M}", param=f"M={M}, efSearch={ef}",
-                             M=M, ef_search=ef, recall=recall_at_k(ids, truth), qps=qps,
-                             qps_batched=batch, build_s=build_s,
-                             bytes_per_vector=index.bytes_per_vector))
+            rows.append(dict(kind="hnsw", label=f"HNSW M={M}",
+                             param=f"M={M}, efConstruction={efc}, efSearch={ef}",
+                             M=M, ef_construction=efc, ef_search=ef,
+                             recall=recall_at_k(ids, truth), qps=qps, qps_batched=batch,
+                             build_s=build_s, bytes_per_vector=index.bytes_per_vector))
     for kind, label in (("ivf", "IVF-Flat"), ("ivfpq", "IVF-PQ 25x8")):
         index, build_s = timed_build(base, kind=kind, pq_m=25 if kind == "ivfpq" else None)
         for nprobe in NPROBE:
@@ -220,8 +226,12 @@ def tables(result) -> str:
                      f"{r['qps'] / exact:.1f} | {r['qps_batched']:,.0f} | {r['build_s']:.1f} | "
                      f"{r['bytes_per_vector']:.0f} |")
     if result.get("scaling"):
-        lines += ["", "Scaling (passage vectors, see the docstring): HNSW M=32 efSearch=64, "
-                  "IVF-PQ 25x8 nprobe=16; queries/s on one thread, one query per call.", "",
+        kept = result.get("scaling_from")
+        origin = (f" Measured in an earlier run ({kept['date']}: `{kept['command']}`)."
+                  if kept else "")
+        lines += ["", "Scaling (passage vectors, see the docstring): HNSW M=32 efConstruction=40 "
+                  "efSearch=64, IVF-PQ 25x8 nprobe=16; queries/s on one thread, one query per "
+                  "call." + origin, "",
                   "| n | exact q/s | HNSW q/s | HNSW recall@10 | HNSW build s | HNSW bytes/vec "
                   "| IVF-PQ q/s | IVF-PQ recall@10 | IVF-PQ build s | IVF-PQ bytes/vec |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -239,6 +249,11 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--scaling", default="62500,125000,250000,500000,1000000",
                         help="comma-separated sizes for the scaling curve ('' to skip)")
+    parser.add_argument("--ef-construction", default="40,200",
+                        help="comma-separated HNSW efConstruction values of the sweep")
+    parser.add_argument("--keep-scaling", action="store_true",
+                        help="with --scaling '': keep the scaling rows of the --out file, "
+                             "labelled with their own date and command")
     parser.add_argument("--vectors", help="a KeyedVectors file (KeyedVectors.save) instead of "
                                           "training Word2Vec")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -247,19 +262,27 @@ def main():
     started = time.perf_counter()
     kv, info, model_and_text = word_vectors(args)
     print(f"vectors: {len(kv):,} x {kv.vector_size} ({info['source']})", flush=True)
-    rows, sweep_info = sweep(kv, args.queries, args.repeats)
+    ef_constructions = [int(s) for s in args.ef_construction.split(",") if s]
+    rows, sweep_info = sweep(kv, args.queries, args.repeats, ef_constructions)
     sizes = [int(s) for s in args.scaling.split(",") if s]
     if sizes and model_and_text is None:
         print("scaling skipped: passage vectors need the text (omit --vectors)")
         sizes = []
     scale_rows = scaling(kv, model_and_text, sizes, args.repeats) if sizes else []
+    scaling_from = None
+    if args.keep_scaling and not sizes and os.path.exists(args.out):
+        with open(args.out) as f:
+            previous = json.load(f)
+        scale_rows = previous.get("scaling", [])
+        scaling_from = previous.get("scaling_from") or {"date": previous["date"],
+                                                        "command": previous["command"]}
     import faiss
 
     result = {"command": "EMBEDLEARN_DATA=/abs/path/to/shared/data python benchmarks/serving.py "
                          + " ".join(sys.argv[1:]),
               "cpu": cpu_model(), "date": time.strftime("%Y-%m-%d"), "faiss": faiss.__version__,
               "repeats": args.repeats, "vectors": info, "sweep_info": sweep_info, "sweep": rows,
-              "scaling": scale_rows, "seconds": time.perf_counter() - started}
+              "scaling": scale_rows, "scaling_from": scaling_from, "seconds": time.perf_counter() - started}
     result["markdown"] = tables(result)
     write_result(result, args.out)
 

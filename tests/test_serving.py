@@ -83,6 +83,22 @@ def test_hnsw_recall_grows_with_ef_search(kv, truth):
     assert index.params == {"M": 16, "ef_construction": 40, "ef_search": 64}
 
 
+def test_cached_search_parameters_follow_each_call(kv, truth):
+    """The per-setting parameter cache never hands one setting's parameters to another call."""
+    index = build_index(kv, kind="hnsw", M=16, ef_construction=40)
+    low = index.search(kv.vectors[:200], 10, ef_search=10)[1]
+    high = index.search(kv.vectors[:200], 10, ef_search=200)[1]
+    assert np.array_equal(index.search(kv.vectors[:200], 10, ef_search=10)[1], low)
+    assert recall_at_k(low, truth[1]) < recall_at_k(high, truth[1])
+    index.params["ef_search"] = 200  # a changed default is seen by the next default call
+    assert np.array_equal(index.search(kv.vectors[:200], 10)[1], high)
+    with pytest.raises(TypeError, match="ef_search must be an int"):
+        index.search(kv.vectors[:1], 10, ef_search=True)  # True == 1 must not hit a cache entry
+    index.search(kv.vectors[:1], 10, ef_search=1)
+    with pytest.raises(TypeError, match="ef_search must be an int"):
+        index.search(kv.vectors[:1], 10, ef_search=True)
+
+
 def test_hnsw_build_is_deterministic_across_threads(kv):
     with faiss_threads(2):
         a = faiss.serialize_index(build_index(kv, kind="hnsw", M=8).faiss_index)
