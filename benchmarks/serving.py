@@ -126,7 +126,7 @@ def sweep(kv, n_queries, repeats, ef_constructions=(40,)):
         for ef in EF_SEARCH:
             qps = qps_one_by_one(index, queries, repeats, ef_search=ef)
             batch, ids = qps_batched(index, queries, repeats, ef_search=ef)
-            rows.append(dict(kind="hnsw", label=f"HNSW M={M}",
+            rows.append(dict(kind="hnsw", label=f"HNSW M={M} efC={efc}",
                              param=f"M={M}, efConstruction={efc}, efSearch={ef}",
                              M=M, ef_construction=efc, ef_search=ef,
                              recall=recall_at_k(ids, truth), qps=qps, qps_batched=batch,
