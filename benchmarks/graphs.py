@@ -34,9 +34,9 @@ against the bag-of-WL-labels baseline (``walks.wl_bag``, h = 3, LinearSVC). Accu
 stratified CV of a LinearSVC with C chosen by inner 5-fold CV, the folds seeded like the model;
 mean ± sd over seeds of the fold means (Narayanan et al. 2017: MUTAG 83.15 ± 9.25, PTC 60.17 ±
 6.86, PROTEINS 73.30 ± 2.05, NCI1 73.22 ± 1.81); for vectors wider than 128 the C grid stops
-at 10 (``WIDE_CS``: liblinear takes seconds per fit at larger C there). Training uses one thread (``workers=1``) so every
-figure is reproducible from its seed. NCI1 (4,110 graphs) takes minutes per seed at 128
-dimensions, so it is not in ``--wide`` by default.
+at 10 (``WIDE_CS``: liblinear takes seconds per fit at larger C there). Training uses one
+thread (``workers=1``) so every figure is reproducible from its seed. NCI1 (4,110 graphs) takes
+minutes per seed at 128 dimensions, so it is not in ``--wide`` by default.
 
 karateclub (``--karateclub-python``): its own ``Graph2Vec`` (``attributed=True`` on the node
 labels, WL 3, 1024 dimensions, 100 epochs, its other defaults, ``workers=1``) on MUTAG, scored by
@@ -214,8 +214,9 @@ def graph2vec_rows(name, seeds, settings, karateclub=None):
                                     **kw).mean
 
     print(f"\n### {name} ({len(data.graphs)} graphs), 10-fold LinearSVC accuracy %, mean ± sd "
-          f"over {len(seeds)} seeds\n")
-    print("| method | setting | accuracy % | fit s (best) |")
+          f"over {len(seeds)} seeds (fit s: best over seeds, one thread; Graph2Vec's includes "
+          "its WL relabelling, gensim's is Doc2Vec's alone, karateclub's includes its WL)\n")
+    print("| method | setting | accuracy % | fit s |")
     print("|---|---|---:|---:|")
     for setting in settings:
         ours, theirs, t_ours, t_theirs = [], [], [], []

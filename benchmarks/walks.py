@@ -1,9 +1,12 @@
-"""Random-walk benchmark on BlogCatalog (embedlearn against PecanPy) and the WL-bag MUTAG baseline.
+"""BlogCatalog random walks (embedlearn vs PecanPy), skip-gram on them (vs gensim), MUTAG's WL bag.
 
 Usage::
 
     EMBEDLEARN_DATA=../shared/data python benchmarks/walks.py [--workers 2] [--repeats 2]
-        [--pecanpy-python PATH] [--no-pecanpy] [--skip-mutag]
+        [--splits 10] [--pecanpy-python PATH] [--no-pecanpy] [--skip-walks] [--skip-skipgram]
+        [--skip-mutag]
+
+Skip-gram only (about 6 minutes on 2 cores): ``--skip-walks --skip-mutag``.
 
 Walks: BlogCatalog (10,312 nodes, 333,983 edges), 10 walks of 80 nodes from every node, DeepWalk
 (p = q = 1) and node2vec (p = 0.25, q = 4). Both tools read the same edge file
@@ -28,6 +31,15 @@ PecanPy pins numpy < 2 (through nptyping), so it lives in its own virtual enviro
 
 and is found through ``--pecanpy-python`` or ``$PECANPY_PYTHON`` (default
 ``/tmp/pecanpy-venv/bin/python``, else the current interpreter if it imports pecanpy).
+
+Skip-gram: the DeepWalk walks above (p = q = 1, seed 1) trained by embedlearn's ``Node2Vec``
+and by gensim's ``Word2Vec`` with the same settings (:data:`SKIPGRAM`: sg=1, 128 dimensions,
+window 10, 1 epoch, negative 5, ``sample=1e-3`` for both, every node kept), each run in a fresh
+process, ``--repeats`` runs each; train seconds are the ``train`` call alone (the same callback
+in both), peak RSS the process's. gensim gets the walks as lists of str, as PecanPy gives them.
+The vectors of the last run are scored as :func:`embedlearn.evaluation.node_classification`
+does (one-vs-rest logistic regression, each node given its k best groups, 50% labelled,
+``--splits`` random splits, the same for both).
 
 MUTAG: bag of WL labels (h = 3, atom types as iteration-0 labels) + LinearSVC and logistic
 regression, 10-fold stratified CV with C chosen by inner 5-fold CV (the issue cites 84.4%).
