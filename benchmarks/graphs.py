@@ -23,7 +23,7 @@ part (``--val-fraction`` of the labelled half) is held out of it, every (p, q) i
 Macro-F1 on that validation part after training the classifier on the rest of the labelled half,
 and the best (p, q) of that split is then trained on the whole labelled half and scored on the
 unlabelled half, beside p = q = 1 on the same split. The test half never takes part in the
-choice. The 3 x 3 grid takes about 10 minutes on 2 cores.
+choice. The 3 x 3 grid took 7 minutes on 2 busy cores (load 3-4.7).
 
 TU data sets (``mutag``: MUTAG; ``tu``: ``--tu``, by default PTC_MR, PROTEINS, NCI1): Graph2Vec
 (node labels of the file as iteration-0 labels) against gensim's ``Doc2Vec(dm=0)`` on the same WL
