@@ -1,51 +1,101 @@
-"""Graph embedding quality over training seeds: DeepWalk on Cora, Graph2Vec on MUTAG.
+"""Graph embedding quality: DeepWalk on Cora, node2vec on BlogCatalog, Graph2Vec on TU data sets.
 
 Usage::
 
-    EMBEDLEARN_DATA=../shared/data python benchmarks/graphs.py [--seeds 1 2 3] [--workers 2]
-        [--splits 10] [--skip-cora] [--skip-mutag]
+    EMBEDLEARN_DATA=../shared/data python benchmarks/graphs.py [--parts cora mutag node2vec tu]
+        [--seeds 1 2 3] [--workers 2] [--splits 10] [--skip-cora] [--skip-mutag]
+        [--grid-p 0.25 1 4] [--grid-q 0.25 1 4] [--n2v-splits 5] [--val-fraction 0.3]
+        [--tu PTC_MR PROTEINS NCI1] [--wide MUTAG] [--karateclub-python PATH]
 
-Cora (chapter 8): DeepWalk with the reference settings (10 walks of 80 nodes from every node,
-window 10, 128 dimensions, hierarchical softmax), one model per seed; node classification by
-one-vs-rest logistic regression with 50% of the nodes labelled, ``--splits`` random splits per
-model. Reported: mean and spread over seeds of the per-model mean Micro-F1 and Macro-F1, and
-the fit time (wall-clock).
+``--parts`` picks the pieces (default: all four; ``--skip-cora`` / ``--skip-mutag`` drop one).
+The karateclub rows run when ``--karateclub-python`` is given (or ``$KARATECLUB_PYTHON``).
 
-MUTAG (chapter 9): Graph2Vec (atom types as iteration-0 labels, 2 WL iterations, 128
-dimensions) against gensim's ``Doc2Vec(dm=0)`` on the same WL documents, each with
-karateclub's defaults (10 epochs, ``sample=1e-4``) and with 100 epochs without subsampling;
-10-fold stratified accuracy of a LinearSVC with C chosen by inner CV (Narayanan et al. 2017
-report 83.15 ± 9.25% for Graph2Vec). Training uses one thread (``workers=1``) so every figure
-is reproducible from its seed.
+Cora (chapter 8, ``cora``): DeepWalk with the reference settings (10 walks of 80 nodes from every
+node, window 10, 128 dimensions, hierarchical softmax), one model per seed; node classification
+by one-vs-rest logistic regression with 50% of the nodes labelled, ``--splits`` random splits per
+model. Reported: mean and spread over seeds of the per-model mean Micro-F1 and Macro-F1, and the
+fit time (wall-clock).
+
+BlogCatalog node2vec (``node2vec``): one Node2Vec model (10 walks x 80, window 10, 128
+dimensions, negative sampling, one epoch, seed ``--seeds[0]``) for every (p, q) of the grid and
+for p = q = 1. Each of ``--n2v-splits`` random splits labels half of the nodes; a validation
+part (``--val-fraction`` of the labelled half) is held out of it, every (p, q) is scored by the
+Macro-F1 on that validation part after training the classifier on the rest of the labelled half,
+and the best (p, q) of that split is then trained on the whole labelled half and scored on the
+unlabelled half, beside p = q = 1 on the same split. The test half never takes part in the
+choice. The 3 x 3 grid took 7 minutes on 2 busy cores (load 3-4.7).
+
+TU data sets (``mutag``: MUTAG; ``tu``: ``--tu``, by default PTC_MR, PROTEINS, NCI1): Graph2Vec
+(node labels of the file as iteration-0 labels) against gensim's ``Doc2Vec(dm=0)`` on the same WL
+documents, 128 dimensions, with karateclub's defaults (WL 2, 10 epochs, ``sample=1e-4``), with
+100 epochs without subsampling, and, on the ``--wide`` data sets, with karateclub's benchmark
+setting (WL 3, 1024 dimensions, 100 epochs, its default ``sample=1e-4``); ``min_count=5``. Each
+against the bag-of-WL-labels baseline (``walks.wl_bag``, h = 3, LinearSVC). Accuracy: 10-fold
+stratified CV of a LinearSVC with C chosen by inner 5-fold CV, the folds seeded like the model;
+mean ± sd over seeds of the fold means (Narayanan et al. 2017: MUTAG 83.15 ± 9.25, PTC 60.17 ±
+6.86, PROTEINS 73.30 ± 2.05, NCI1 73.22 ± 1.81); for vectors wider than 128 the C grid stops
+at 10 (``WIDE_CS``: liblinear takes seconds per fit at larger C there). Training uses one
+thread (``workers=1``) so every figure is reproducible from its seed. The inner CV, not the
+training, takes most of the time: MUTAG (three settings, karateclub, WL bag) took 6 minutes for
+3 seeds on a busy machine, PTC_MR's two 128-dimension settings 4; at 1024 dimensions it had not
+finished one seed after 5 more minutes, so ``--wide`` holds MUTAG only by default.
+
+karateclub (``--karateclub-python``): its own ``Graph2Vec`` (``attributed=True`` on the node
+labels, WL 3, 1024 dimensions, 100 epochs, its other defaults, ``workers=1``) on MUTAG, scored by
+the same CV. karateclub adds a self-loop to every node before WL (so a node counts itself among
+its neighbours) and hashes labels to strings. It pins old numpy/networkx, so it lives in its own
+virtual environment::
+
+    python -m venv /tmp/karate-venv && /tmp/karate-venv/bin/pip install --no-deps karateclub \\
+        && /tmp/karate-venv/bin/pip install "numpy<2" gensim "networkx<3" scipy scikit-learn \\
+        tqdm pandas python-louvain pygsp decorator six
 
 Prints Markdown tables with the CPU model beside them.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from _common import cpu_model  # noqa: E402
+PARTS = ("cora", "mutag", "node2vec", "tu")
 
-from embedlearn.datasets import load_cora, load_tu_dataset  # noqa: E402
-from embedlearn.evaluation import graph_classification, node_classification  # noqa: E402
-from embedlearn.graphs import DeepWalk, Graph2Vec, weisfeiler_lehman  # noqa: E402
+#: Graph2Vec settings: karateclub's defaults, the one that gave MUTAG its best result here, and
+#: karateclub's benchmark setting (run on the ``--wide`` data sets only).
+G2V_DEFAULTS = dict(wl_iterations=2, vector_size=128, epochs=10, sample=1e-4)
+G2V_BEST = dict(wl_iterations=2, vector_size=128, epochs=100, sample=0.0)
+G2V_KARATECLUB = dict(wl_iterations=3, vector_size=1024, epochs=100, sample=1e-4)
+#: C grid of the inner CV for vectors wider than 128: with 1024 dimensions and under 200 graphs
+#: per fold the classes are separable, and liblinear's LinearSVC at C = 100 took 4 s per fit
+#: (C = 1000 longer still, 350 fits per CV), so the grid stops at 10 there.
+WIDE_CS = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
-def _spread(values):
-    mean = statistics.fmean(values)
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{mean:.3f} ± {sd:.3f}"
+def _spread(values, scale=1.0, digits=3):
+    mean = statistics.fmean(values) * scale
+    sd = (statistics.stdev(values) if len(values) > 1 else 0.0) * scale
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def _setting_name(s):
+    sample = f"sample {s['sample']:g}" if s["sample"] else "no subsampling"
+    return f"WL {s['wl_iterations']}, {s['vector_size']} dims, {s['epochs']} epochs, {sample}"
 
 
 def cora(seeds, workers, splits):
+    from embedlearn.datasets import load_cora
+    from embedlearn.evaluation import node_classification
+    from embedlearn.graphs import DeepWalk
+
     data = load_cora()
     micro, macro, seconds = [], [], []
     for seed in seeds:
@@ -63,53 +113,237 @@ def cora(seeds, workers, splits):
           f"{', '.join(f'{s:.1f}' for s in seconds)} |")
 
 
-def mutag(seeds):
+# ============================================================================= node2vec
+def _choose_and_test(vectors, labels, splits, val_fraction, seed):
+    """Per random split: choose (p, q) by validation Macro-F1 inside the labelled half, then
+    score the choice and p = q = 1 on the unlabelled half.
+
+    Returns the validation Macro-F1 of every (p, q) per split, the choices, and the test
+    (Micro-F1, Macro-F1) of the chosen and of the p = q = 1 vectors per split.
+    """
+    from embedlearn.evaluation import node_classification_split
+
+    n = len(labels)
+    n_labelled = int(round(0.5 * n))
+    n_val = int(round(val_fraction * n_labelled))
+    rng = np.random.default_rng(seed)
+    validation = {key: [] for key in vectors}
+    chosen, test_chosen, test_base = [], [], []
+    for _ in range(splits):
+        order = rng.permutation(n)
+        labelled, unlabelled = order[:n_labelled], order[n_labelled:]
+        val, fit = labelled[:n_val], labelled[n_val:]
+        for key, X in vectors.items():
+            validation[key].append(node_classification_split(X, labels, fit, val)[1])
+        best = max(vectors, key=lambda key: validation[key][-1])
+        chosen.append(best)
+        base = node_classification_split(vectors[(1.0, 1.0)], labels, labelled, unlabelled)
+        test_base.append(base)
+        test_chosen.append(base if best == (1.0, 1.0) else
+                           node_classification_split(vectors[best], labels, labelled, unlabelled))
+    return validation, chosen, np.array(test_chosen), np.array(test_base)
+
+
+def node2vec_grid(ps, qs, workers, seed, splits, val_fraction):
+    from embedlearn.datasets import load_blogcatalog
+    from embedlearn.graphs import Graph, Node2Vec
+
+    started = time.perf_counter()
+    data = load_blogcatalog()
+    graph = Graph.from_networkx(data.graph)
+    if list(graph.nodes) != list(range(graph.n_nodes)):
+        raise RuntimeError("BlogCatalog's graph is not numbered 0..n-1 in label order")
+    grid = [(float(p), float(q)) for p in ps for q in qs]
+    if (1.0, 1.0) not in grid:
+        grid.append((1.0, 1.0))
+    vectors, fit_s = {}, {}
+    for p, q in grid:
+        start = time.perf_counter()
+        model = Node2Vec(graph, p=p, q=q, workers=workers, seed=seed, progress=False)
+        fit_s[p, q] = time.perf_counter() - start
+        vectors[p, q] = model.get_embedding()
+        del model
+    start = time.perf_counter()
+    validation, chosen, test_chosen, test_base = _choose_and_test(vectors, data.labels, splits,
+                                                                  val_fraction, seed)
+    score_s = time.perf_counter() - start
+    print(f"\n### BlogCatalog node2vec, (p, q) chosen on a validation split ({splits} splits, "
+          f"model seed {seed}, {workers} workers)\n")
+    print(f"Node2Vec defaults (10 walks x 80, window 10, 128 dims, negative 5, sample 1e-3, "
+          f"1 epoch), one model per (p, q). Per split: 50% of the nodes labelled; "
+          f"{val_fraction:.0%} of them held out for validation (classifier trained on the "
+          "other labelled nodes); the (p, q) with the best validation Macro-F1 is retrained on "
+          "all labelled nodes and scored on the unlabelled half. Fit = walks + training.\n")
+    print("| p | q | fit s | validation Macro-F1 (mean ± sd over splits) | chosen in splits |")
+    print("|---:|---:|---:|---:|---:|")
+    for key in grid:
+        print(f"| {key[0]:g} | {key[1]:g} | {fit_s[key]:.1f} | {_spread(validation[key])} | "
+              f"{chosen.count(key)} |")
+    print(f"\nTest half, mean ± sd over splits (published at 50%: DeepWalk 0.211, node2vec "
+          f"0.258 Macro-F1; scoring took {score_s:.0f} s, all {time.perf_counter() - started:.0f}"
+          " s):\n")
+    print("| walks | Micro-F1 | Macro-F1 |")
+    print("|---|---:|---:|")
+    for name, scores in (("p = q = 1", test_base), ("(p, q) chosen on validation", test_chosen)):
+        print(f"| {name} | {_spread(scores[:, 0])} | {_spread(scores[:, 1])} |")
+
+
+# ============================================================================= Graph2Vec
+def _gensim_dbow(docs, setting, seed):
     from gensim.models.doc2vec import Doc2Vec, TaggedDocument
 
-    data = load_tu_dataset("MUTAG")
-    docs = weisfeiler_lehman(data.graphs, iterations=2, node_label="label")
     words = docs.words()
     tagged = [TaggedDocument([words[t] for t in docs.corpus.sentence(g)], [g])
               for g in range(docs.corpus.n_sentences)]
-    settings = {"karateclub defaults (10 epochs, sample 1e-4)": dict(epochs=10, sample=1e-4),
-                "100 epochs, no subsampling": dict(epochs=100, sample=0.0)}
-    print(f"\n### MUTAG, Graph2Vec, 10-fold LinearSVC accuracy ({len(seeds)} seeds; "
-          "published 0.832)\n")
-    print("| settings | embedlearn | gensim Doc2Vec | embedlearn s | gensim s |")
-    print("|---|---:|---:|---:|---:|")
-    for name, kw in settings.items():
+    model = Doc2Vec(tagged, dm=0, vector_size=setting["vector_size"], min_count=5, workers=1,
+                    seed=seed, alpha=0.025, epochs=setting["epochs"], sample=setting["sample"])
+    return np.array([model.dv[i] for i in range(len(tagged))])
+
+
+def graph2vec_rows(name, seeds, settings, karateclub=None):
+    """Graph2Vec and gensim Doc2Vec per setting, the WL bag, and karateclub if given."""
+    from walks import wl_bag
+
+    from embedlearn.datasets import load_tu_dataset
+    from embedlearn.evaluation import graph_classification
+    from embedlearn.graphs import Graph2Vec, weisfeiler_lehman
+
+    data = load_tu_dataset(name)
+
+    def accuracy(X, seed):
+        kw = dict(Cs=WIDE_CS) if X.shape[1] > 128 else {}
+        return graph_classification(X, data.labels, folds=10, classifier="svm", seed=seed,
+                                    **kw).mean
+
+    print(f"\n### {name} ({len(data.graphs)} graphs), 10-fold LinearSVC accuracy %, mean ± sd "
+          f"over {len(seeds)} seeds (fit s: best over seeds, one thread; Graph2Vec's includes "
+          "its WL relabelling, gensim's is Doc2Vec's alone, karateclub's includes its WL)\n")
+    print("| method | setting | accuracy % | fit s |")
+    print("|---|---|---:|---:|")
+    for setting in settings:
         ours, theirs, t_ours, t_theirs = [], [], [], []
+        # WL documents for gensim, made once (the fit time is Doc2Vec's alone; Graph2Vec's
+        # includes its WL relabelling).
+        docs = weisfeiler_lehman(data.graphs, iterations=setting["wl_iterations"],
+                                 node_label="label")
         for seed in seeds:
             start = time.perf_counter()
             model = Graph2Vec(node_label="label", workers=1, seed=seed, min_count=5,
-                              vector_size=128, **kw).fit(data.graphs)
+                              **setting).fit(data.graphs)
             t_ours.append(time.perf_counter() - start)
-            ours.append(graph_classification(model.get_embedding(), data.labels, folds=10,
-                                             classifier="svm", seed=seed).mean)
+            ours.append(accuracy(model.get_embedding(), seed))
             start = time.perf_counter()
-            g = Doc2Vec(tagged, dm=0, vector_size=128, min_count=5, workers=1, seed=seed,
-                        alpha=0.025, **kw)
+            X = _gensim_dbow(docs, setting, seed)
             t_theirs.append(time.perf_counter() - start)
-            X = np.array([g.dv[i] for i in range(len(tagged))])
-            theirs.append(graph_classification(X, data.labels, folds=10, classifier="svm",
-                                               seed=seed).mean)
-        print(f"| {name} | {_spread(ours)} | {_spread(theirs)} | "
-              f"{min(t_ours):.2f} | {min(t_theirs):.2f} |")
+            theirs.append(accuracy(X, seed))
+        label = _setting_name(setting)
+        print(f"| embedlearn Graph2Vec | {label} | {_spread(ours, 100, 1)} | {min(t_ours):.2f} |")
+        print(f"| gensim Doc2Vec (same WL documents) | {label} | {_spread(theirs, 100, 1)} | "
+              f"{min(t_theirs):.2f} |")
+    if karateclub:
+        accs, times = [], []
+        for seed in seeds:
+            X, seconds = _karateclub_embedding(karateclub, data, G2V_KARATECLUB, seed)
+            accs.append(accuracy(X, seed))
+            times.append(seconds)
+        print(f"| karateclub Graph2Vec (self-loops added) | {_setting_name(G2V_KARATECLUB)} | "
+              f"{_spread(accs, 100, 1)} | {min(times):.2f} |")
+    bags = [wl_bag(name, iterations=3, seed=seed, classifiers=("svm",)) for seed in seeds]
+    print(f"| bag of WL labels | WL 3, {bags[0]['words']:,} labels | "
+          f"{_spread([b['svm']['mean'] for b in bags], 100, 1)} | {bags[0]['wl_s']:.2f} (WL) |")
+
+
+def _karateclub_embedding(python, data, setting, seed):
+    """karateclub's Graph2Vec run by ``python`` (its own venv) on ``data``: (vectors, fit s)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        graphs = [{"edges": [list(e) for e in g.edges()],
+                   "labels": [g.nodes[v]["label"] for v in range(g.number_of_nodes())]}
+                  for g in data.graphs]
+        source, out = os.path.join(tmp, "graphs.json"), os.path.join(tmp, "vectors.npy")
+        with open(source, "w") as f:
+            json.dump(graphs, f)
+        args = [python, os.path.abspath(__file__), "--child", "karateclub", source, out,
+                str(setting["wl_iterations"]), str(setting["vector_size"]),
+                str(setting["epochs"]), str(seed)]
+        # Not this worktree's path: karateclub's venv has no numba, and the child needs none.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        run = subprocess.run(args, capture_output=True, text=True, env=env)
+        if run.returncode != 0:
+            raise RuntimeError(f"karateclub failed:\n{run.stderr[-3000:]}")
+        seconds = json.loads(run.stdout.strip().splitlines()[-1])["fit_s"]
+        return np.load(out), seconds
+
+
+def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed):
+    """Fit karateclub's Graph2Vec (runs under karateclub's interpreter); print one JSON line."""
+    import networkx as nx
+    from karateclub import Graph2Vec as KarateGraph2Vec
+
+    with open(source) as f:
+        spec = json.load(f)
+    graphs = []
+    for g in spec:
+        graph = nx.Graph()
+        graph.add_nodes_from((v, {"feature": x}) for v, x in enumerate(g["labels"]))
+        graph.add_edges_from(map(tuple, g["edges"]))
+        graphs.append(graph)
+    model = KarateGraph2Vec(wl_iterations=wl_iterations, attributed=True, dimensions=dimensions,
+                            epochs=epochs, workers=1, seed=seed)
+    start = time.perf_counter()
+    model.fit(graphs)
+    seconds = time.perf_counter() - start
+    np.save(out, model.get_embedding())
+    print(json.dumps({"fit_s": seconds}))
+
+
+def _karateclub_python(given):
+    for candidate in (given, os.environ.get("KARATECLUB_PYTHON")):
+        if candidate:
+            if not os.path.exists(candidate):
+                raise FileNotFoundError(f"karateclub interpreter {candidate!r} not found")
+            return candidate
+    return None
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--splits", type=int, default=10)
     parser.add_argument("--skip-cora", action="store_true")
     parser.add_argument("--skip-mutag", action="store_true")
+    parser.add_argument("--grid-p", type=float, nargs="+", default=[0.25, 1.0, 4.0])
+    parser.add_argument("--grid-q", type=float, nargs="+", default=[0.25, 1.0, 4.0])
+    parser.add_argument("--n2v-splits", type=int, default=5)
+    parser.add_argument("--val-fraction", type=float, default=0.3)
+    parser.add_argument("--tu", nargs="+", default=["PTC_MR", "PROTEINS", "NCI1"])
+    parser.add_argument("--wide", nargs="+", default=["MUTAG"],
+                        help="data sets that also get the WL 3 / 1024-dimension setting")
+    parser.add_argument("--karateclub-python")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"CPU: {cpu_model()}; load average {os.getloadavg()[0]:.1f}")
-    if not args.skip_cora:
+    if args.child:
+        source, out, *numbers = args.child[1:]
+        return child_karateclub(source, out, *map(int, numbers))
+    parts = [p for p in args.parts if not (p == "cora" and args.skip_cora)
+             and not (p == "mutag" and args.skip_mutag)]
+    karateclub = _karateclub_python(args.karateclub_python)
+
+    from _common import cpu_model
+
+    print(f"CPU: {cpu_model()}; load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if "cora" in parts:
         cora(args.seeds, args.workers, args.splits)
-    if not args.skip_mutag:
-        mutag(args.seeds)
+    if "node2vec" in parts:
+        node2vec_grid(args.grid_p, args.grid_q, args.workers, args.seeds[0], args.n2v_splits,
+                      args.val_fraction)
+    names = (["MUTAG"] if "mutag" in parts else []) + (args.tu if "tu" in parts else [])
+    for name in names:
+        settings = [G2V_DEFAULTS, G2V_BEST] + ([G2V_KARATECLUB] if name in args.wide else [])
+        graph2vec_rows(name, args.seeds, settings, karateclub if name == "MUTAG" else None)
+    print(f"\nload average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
