@@ -83,6 +83,29 @@ def test_fit_is_reproducible_and_separates_families():
     assert same > other + 0.3, (same, other)
 
 
+def _order_leak_accuracy():
+    """CV accuracy on 120 copies of one graph, labelled 0 then 1 in the order given: only a
+    graph's position can tell the halves apart."""
+    from embedlearn.evaluation import graph_classification
+
+    graphs = [nx.cycle_graph(6)] * 120
+    y = np.repeat([0, 1], 60)
+    model = Graph2Vec(vector_size=16, min_count=1, sample=0, epochs=20, workers=1, seed=1)
+    X = model.fit(graphs).get_embedding()
+    return graph_classification(X, y, folds=5, classifier="logreg", seed=0).mean
+
+
+def test_training_order_does_not_leak_position(monkeypatch):
+    """fit trains the graphs in a seeded random order: a data set listed by class (PROTEINS,
+    NCI1) must not get its labels back from the positions. The same fit in the order given
+    separates the halves, which shows the test can fail."""
+    assert _order_leak_accuracy() < 0.6  # 0.47: chance
+    import embedlearn.graphs
+
+    monkeypatch.setattr(embedlearn.graphs, "_training_order", lambda seed, n: np.arange(n))
+    assert _order_leak_accuracy() > 0.65  # 0.70 in the order given
+
+
 def test_infer_uses_training_dictionaries_and_freezes_labels():
     graphs, y = _toy_graphs()
     model = Graph2Vec(vector_size=16, min_count=1, sample=0, epochs=50, workers=1).fit(graphs)
