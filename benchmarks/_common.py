@@ -5,9 +5,14 @@ import subprocess
 import sys
 
 
-def run_child(script, *args):
-    """Run ``python script *args`` and return the JSON object on its last line of output."""
-    out = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+def run_child(script, *args, python=None, env=None):
+    """Run ``python script *args`` and return the JSON object on its last line of output.
+
+    ``python`` defaults to this interpreter (another one runs a tool in its own virtual
+    environment); ``env`` to this process's environment.
+    """
+    out = subprocess.run([python or sys.executable, script, *args], capture_output=True,
+                         text=True, env=env)
     if out.returncode != 0:
         raise RuntimeError(f"{args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -58,7 +58,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -255,6 +254,8 @@ def graph2vec_rows(name, seeds, settings, karateclub=None):
 
 def _karateclub_embedding(python, data, setting, seed):
     """karateclub's Graph2Vec run by ``python`` (its own venv) on ``data``: (vectors, fit s)."""
+    from _common import run_child
+
     with tempfile.TemporaryDirectory() as tmp:
         graphs = [{"edges": [list(e) for e in g.edges()],
                    "labels": [g.nodes[v]["label"] for v in range(g.number_of_nodes())]}
@@ -262,15 +263,11 @@ def _karateclub_embedding(python, data, setting, seed):
         source, out = os.path.join(tmp, "graphs.json"), os.path.join(tmp, "vectors.npy")
         with open(source, "w") as f:
             json.dump(graphs, f)
-        args = [python, os.path.abspath(__file__), "--child", "karateclub", source, out,
-                str(setting["wl_iterations"]), str(setting["vector_size"]),
-                str(setting["epochs"]), str(seed)]
         # Not this worktree's path: karateclub's venv has no numba, and the child needs none.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        run = subprocess.run(args, capture_output=True, text=True, env=env)
-        if run.returncode != 0:
-            raise RuntimeError(f"karateclub failed:\n{run.stderr[-3000:]}")
-        seconds = json.loads(run.stdout.strip().splitlines()[-1])["fit_s"]
+        seconds = run_child(os.path.abspath(__file__), "--child", "karateclub", source, out,
+                            str(setting["wl_iterations"]), str(setting["vector_size"]),
+                            str(setting["epochs"]), str(seed), python=python, env=env)["fit_s"]
         return np.load(out), seconds
 
 

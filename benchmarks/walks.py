@@ -49,11 +49,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
-from _common import cpu_model  # the one CPU label of every benchmark table
+from _common import cpu_model, run_child  # shared by every benchmark
 
 SETTINGS = {"deepwalk": (1.0, 1.0), "node2vec": (0.25, 4.0)}
 NUM_WALKS, WALK_LENGTH = 10, 80
@@ -282,11 +281,7 @@ def skipgram(edges, env, workers, repeats, splits):
 
 
 def _run(python, *args, env=None):
-    out = subprocess.run([python, __file__, "--child", *args], capture_output=True, text=True,
-                         env=env)
-    if out.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, "--child", *args, python=python, env=env)
 
 
 def _pecanpy_python(given):
