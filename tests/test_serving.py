@@ -149,6 +149,28 @@ def test_search_keys_and_single_query(kv):
     assert len(hits) == 1 and hits[0][0][0] == "w5" and len(hits[0]) == 3
 
 
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_one_float32_query_takes_the_short_path_with_the_same_answer(kv, kind):
+    # A server's call (one float32 vector) skips the general conversion: same neighbours and
+    # scores as the batched float64 call, the caller's vector left unscaled, bad values refused.
+    index = build_index(kv, kind=kind, M=8) if kind == "hnsw" else build_index(kv)
+    batch = index.search(kv.vectors[:20].astype(np.float64) * 3.0, 5)
+    for i in range(20):
+        q = kv.vectors[i] * np.float32(3.0)
+        before = q.copy()
+        scores, ids = index.search(q, 5)
+        assert np.array_equal(q, before)
+        assert np.array_equal(ids[0], batch[1][i])
+        np.testing.assert_allclose(scores[0], batch[0][i], rtol=1e-6, atol=1e-6)
+    for bad in (np.nan, np.inf, -np.inf):
+        q = kv.vectors[0].copy()
+        q[3] = bad
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            index.search(q, 5)
+    with pytest.raises(ValueError, match="columns"):
+        index.search(kv.vectors[0][:-1], 5)
+
+
 def test_add_rows_of_new_keys(kv):
     index = build_index(KeyedVectors(kv.index_to_key[:2000], kv.vectors[:2000]), kind="hnsw", M=8)
     index.add(kv.index_to_key[2000:], kv.vectors[2000:])
