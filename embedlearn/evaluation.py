@@ -355,10 +355,13 @@ class GraphClassificationResult:
     accuracies : numpy.ndarray, shape (folds,)
     chosen_C : numpy.ndarray, shape (folds,)
         The ``C`` picked by the inner cross-validation of each fold.
+    chosen_gamma : numpy.ndarray, shape (folds,), or None
+        The RBF kernel's ``gamma`` picked in each fold (``classifier="rbf"`` only).
     """
 
     accuracies: np.ndarray
     chosen_C: np.ndarray
+    chosen_gamma: np.ndarray = None
 
     @property
     def mean(self) -> float:
@@ -376,7 +379,7 @@ class GraphClassificationResult:
 
 def graph_classification(features, labels, folds=10, classifier="svm",
                          Cs=(1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0), inner_folds=5,
-                         seed=1):
+                         seed=1, gammas=(0.1, 1.0, 10.0)):
     """Graph classification accuracy by stratified k-fold CV, ``C`` chosen by an inner CV.
 
     Parameters
@@ -387,11 +390,17 @@ def graph_classification(features, labels, folds=10, classifier="svm",
         One class per graph.
     folds : int, default 10
         Outer folds (stratified, shuffled with ``seed``).
-    classifier : {"svm", "logreg"}, default "svm"
-        ``LinearSVC`` (Graph2Vec's evaluation) or L2 ``LogisticRegression`` (liblinear).
-        Features are used as given: scale them first if their ranges differ widely.
+    classifier : {"svm", "rbf", "logreg"}, default "svm"
+        ``LinearSVC`` (Graph2Vec's evaluation; on bags of WL labels it is the WL subtree
+        kernel), an RBF-kernel ``SVC`` (``C`` and ``gamma`` both chosen by the inner CV), or L2
+        ``LogisticRegression`` (liblinear). Features are used as given: scale them first if
+        their ranges differ widely.
     Cs : sequence of float
         Grid for ``C``, searched by ``inner_folds``-fold stratified CV on each training part only.
+    gammas : sequence of float, default (0.1, 1.0, 10.0)
+        ``"rbf"`` only: grid for ``gamma`` as multiples of scikit-learn's ``"scale"``,
+        ``1 / (d * X.var())`` computed on each training part, so the grid follows the features'
+        scale.
     inner_folds : int, default 5
     seed : int, default 1
 
@@ -403,7 +412,7 @@ def graph_classification(features, labels, folds=10, classifier="svm",
     _sklearn()
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
-    from sklearn.svm import LinearSVC
+    from sklearn.svm import SVC, LinearSVC
 
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) == 0:
@@ -411,13 +420,15 @@ def graph_classification(features, labels, folds=10, classifier="svm",
     X = _check_features("features", features, len(y), allow_sparse=True)
     folds = _check_count("folds", folds, 2)
     inner_folds = _check_count("inner_folds", inner_folds, 2)
-    if classifier not in ("svm", "logreg"):
-        raise ValueError(f"classifier must be 'svm' or 'logreg', got {classifier!r}")
+    if classifier not in ("svm", "rbf", "logreg"):
+        raise ValueError(f"classifier must be 'svm', 'rbf' or 'logreg', got {classifier!r}")
     Cs = [float(c) for c in Cs]
-    if not Cs:
-        raise ValueError("Cs is empty")
-    for c in Cs:
-        _check_positive("Cs", c)
+    gammas = [float(g) for g in gammas]
+    for name, grid in (("Cs", Cs), ("gammas", gammas)):
+        if not grid:
+            raise ValueError(f"{name} is empty")
+        for value in grid:
+            _check_positive(name, value)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError("labels hold a single class")
@@ -425,18 +436,29 @@ def graph_classification(features, labels, folds=10, classifier="svm",
         raise ValueError(f"the smallest class has {counts.min()} graphs, fewer than folds={folds}")
     if classifier == "svm":
         make = LinearSVC(dual="auto", max_iter=20000)
+    elif classifier == "rbf":
+        make = SVC(kernel="rbf")
     else:
         # liblinear: lbfgs needs minutes on raw WL counts at large C, liblinear a second.
         make = LogisticRegression(solver="liblinear", max_iter=5000)
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    accuracies, chosen = [], []
+    accuracies, chosen, gammas_chosen = [], [], []
     for train, test in outer.split(np.zeros(len(y)), y):
         inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
-        search = GridSearchCV(make, {"C": Cs}, cv=inner, scoring="accuracy")
+        grid = {"C": Cs}
+        if classifier == "rbf":
+            variance = X[train].power(2).mean() - X[train].mean() ** 2 if hasattr(X, "tocsr") \
+                else X[train].var()
+            scale = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
+            grid["gamma"] = [g * scale for g in gammas]
+        search = GridSearchCV(make, grid, cv=inner, scoring="accuracy")
         search.fit(X[train], y[train])
         accuracies.append(float(np.mean(search.predict(X[test]) == y[test])))
         chosen.append(search.best_params_["C"])
-    return GraphClassificationResult(np.array(accuracies), np.array(chosen))
+        gammas_chosen.append(search.best_params_.get("gamma"))
+    return GraphClassificationResult(
+        np.array(accuracies), np.array(chosen),
+        np.array(gammas_chosen) if classifier == "rbf" else None)
 
 
 @_dataclass

@@ -274,6 +274,17 @@ def test_graph_classification():
     assert res.mean == 1.0 and res.sd == 0.0 and len(res.chosen_C) == 5
     res = graph_classification(rng.normal(size=(60, 3)), y, folds=5)
     assert 0.2 < res.mean < 0.8
+    # Two rings: no line separates them, an RBF kernel does; its gamma grid follows the scale.
+    angle = rng.uniform(0, 2 * np.pi, 60)
+    rings = np.c_[np.cos(angle), np.sin(angle)] * (1.0 + 2.0 * y)[:, None]
+    rings += rng.normal(scale=0.1, size=rings.shape)
+    linear = graph_classification(rings, y, folds=5, classifier="svm")
+    for scale in (1.0, 1000.0):
+        rbf = graph_classification(rings * scale, y, folds=5, classifier="rbf")
+        assert rbf.mean == 1.0 and len(rbf.chosen_gamma) == 5
+    assert linear.mean < 0.8 and linear.chosen_gamma is None
+    with pytest.raises(ValueError, match="gammas"):
+        graph_classification(rings, y, classifier="rbf", gammas=(0.0,))
     with pytest.raises(ValueError, match="smallest class"):
         graph_classification(X[:33], y[:33], folds=10)
     with pytest.raises(ValueError, match="single class"):
