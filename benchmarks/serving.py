@@ -43,6 +43,7 @@ import argparse
 import itertools
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -338,7 +339,7 @@ def main():
     import faiss
 
     result = {"command": "EMBEDLEARN_DATA=/abs/path/to/shared/data python benchmarks/serving.py "
-                         + " ".join(sys.argv[1:]),
+                         + shlex.join(sys.argv[1:]),
               "cpu": cpu_model(), "date": time.strftime("%Y-%m-%d"), "faiss": faiss.__version__,
               "repeats": args.repeats, "vectors": info, "sweep_info": sweep_info, "sweep": rows,
               "confirm": confirmed, "scaling": scale_rows, "scaling_from": scaling_from, "seconds": time.perf_counter() - started}
