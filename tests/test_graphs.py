@@ -283,6 +283,14 @@ def test_graph_classification():
         rbf = graph_classification(rings * scale, y, folds=5, classifier="rbf")
         assert rbf.mean == 1.0 and len(rbf.chosen_gamma) == 5
     assert linear.mean < 0.8 and linear.chosen_gamma is None
+    # Sparse features (bags of WL labels) get the same gamma grid as their dense copy.
+    import scipy.sparse as sp
+
+    shifted = rings + 5.0  # positive, as counts are
+    dense = graph_classification(shifted, y, folds=5, classifier="rbf")
+    sparse = graph_classification(sp.csr_matrix(shifted), y, folds=5, classifier="rbf")
+    np.testing.assert_allclose(sparse.chosen_gamma, dense.chosen_gamma, rtol=1e-9)
+    assert sparse.mean == dense.mean
     with pytest.raises(ValueError, match="gammas"):
         graph_classification(rings, y, classifier="rbf", gammas=(0.0,))
     with pytest.raises(ValueError, match="smallest class"):
