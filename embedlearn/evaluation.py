@@ -377,6 +377,13 @@ class GraphClassificationResult:
         return f"{100 * self.mean:.1f} ± {100 * self.sd:.1f}% ({len(self.accuracies)} folds)"
 
 
+def _variance(X) -> float:
+    """Variance of all entries of a dense or scipy.sparse matrix (as sklearn's ``"scale"``)."""
+    if hasattr(X, "tocsr"):
+        return float(X.power(2).mean() - X.mean() ** 2)
+    return float(X.var())
+
+
 def graph_classification(features, labels, folds=10, classifier="svm",
                          Cs=(1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0), inner_folds=5,
                          seed=1, gammas=(0.1, 1.0, 10.0)):
@@ -447,8 +454,7 @@ def graph_classification(features, labels, folds=10, classifier="svm",
         inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
         grid = {"C": Cs}
         if classifier == "rbf":
-            variance = X[train].power(2).mean() - X[train].mean() ** 2 if hasattr(X, "tocsr") \
-                else X[train].var()
+            variance = _variance(X[train])
             scale = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
             grid["gamma"] = [g * scale for g in gammas]
         search = GridSearchCV(make, grid, cv=inner, scoring="accuracy")
