@@ -63,7 +63,7 @@ DEFAULT_EF_SEARCH = 64
 DEFAULT_NPROBE = 64
 
 
-_FAISS = None  # the module, once imported: an import statement costs ~2 us on every query
+_FAISS = None  # the module, once imported: an import statement costs ~2 us per query
 
 
 def _faiss():
@@ -298,13 +298,13 @@ class VectorIndex:
             if self.metric == "cosine":
                 x = _unit_rows(x)  # a copy: the caller's array is never scaled in place
         elif self.metric == "cosine":
-            (_FAISS or _faiss()).normalize_L2(x)  # x is already a copy
+            _faiss().normalize_L2(x)  # x is already a copy
         # FAISS's low-level call with our own output arrays: its Python wrapper's checks and
         # allocations cost ~5 us, a twentieth of an HNSW query on one thread.
         n = len(x)
         scores = np.empty((n, k), np.float32)
         ids = np.empty((n, k), np.int64)
-        swig_ptr = (_FAISS or _faiss()).swig_ptr
+        swig_ptr = _faiss().swig_ptr
         index.search_c(n, swig_ptr(x), k, swig_ptr(scores), swig_ptr(ids), params)
         # Missing results (-1) come last in a row, so the last column tells if there are any.
         if (ids[0, k - 1] < 0) if n == 1 else (ids[:, k - 1] < 0).any():
