@@ -13,6 +13,7 @@ faiss = pytest.importorskip("faiss")
 
 from embedlearn.errors import ModelFileError, TruncatedFileError  # noqa: E402
 from embedlearn.keyedvectors import KeyedVectors  # noqa: E402
+from embedlearn import serving  # noqa: E402
 from embedlearn.serving import (VectorIndex, build_index, exact_neighbours, faiss_threads,  # noqa: E402
                                 most_similar, recall_at_k)
 
@@ -169,6 +170,36 @@ def test_one_float32_query_takes_the_short_path_with_the_same_answer(kv, kind):
             index.search(q, 5)
     with pytest.raises(ValueError, match="columns"):
         index.search(kv.vectors[0][:-1], 5)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "inner_product"])
+def test_one_query_short_path_agrees_with_the_checked_path_on_awkward_input(kv, metric,
+                                                                             monkeypatch):
+    # The short path only runs for a setting already used; every other case falls through to
+    # the checked path, so the first call, a strided view, a zero vector, a bool k and an
+    # out-of-range k answer (or fail) exactly as there.
+    index = build_index(kv, kind="hnsw", M=8, metric=metric)
+    wide = np.ascontiguousarray(np.repeat(kv.vectors[:3], 2, axis=1))
+    strided = wide[1, ::2]  # kv.vectors[1], not contiguous
+    assert not strided.flags.c_contiguous
+    checked = []
+    real = serving._as_matrix
+    monkeypatch.setattr(serving, "_as_matrix", lambda *a: checked.append(1) or real(*a))
+    first = index.search(kv.vectors[1], 4)  # no cached setting yet: the checked path
+    again = index.search(strided, 4)  # cached now: the short path
+    assert len(checked) == 1
+    assert np.array_equal(first[1], again[1])
+    np.testing.assert_allclose(first[0], again[0], rtol=1e-6, atol=1e-6)
+    zero = np.zeros(kv.vectors.shape[1], np.float32)
+    assert index.search(zero, 4)[0].shape == (1, 4)
+    with pytest.raises(TypeError, match="k must be an int"):
+        index.search(kv.vectors[1], True)
+    with pytest.raises(ValueError, match="larger than the index"):
+        index.search(kv.vectors[1], len(index) + 1)
+    with pytest.raises(ValueError, match="must be >= 1"):
+        index.search(kv.vectors[1], 0)
+    with pytest.raises(TypeError, match="ef_search must be an int"):
+        index.search(kv.vectors[1], 4, ef_search=True)
 
 
 def test_add_rows_of_new_keys(kv):
