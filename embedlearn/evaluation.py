@@ -357,11 +357,14 @@ class GraphClassificationResult:
         The ``C`` picked by the inner cross-validation of each fold.
     chosen_gamma : numpy.ndarray, shape (folds,), or None
         The RBF kernel's ``gamma`` picked in each fold (``classifier="rbf"`` only).
+    chosen_features : numpy.ndarray of str, shape (folds,), or None
+        The feature set picked in each fold, when several were given.
     """
 
     accuracies: np.ndarray
     chosen_C: np.ndarray
     chosen_gamma: np.ndarray = None
+    chosen_features: np.ndarray = None
 
     @property
     def mean(self) -> float:
@@ -391,8 +394,12 @@ def graph_classification(features, labels, folds=10, classifier="svm",
 
     Parameters
     ----------
-    features : array_like or scipy.sparse matrix, shape (n_graphs, d)
-        Graph embeddings, or bags of WL labels (:meth:`embedlearn.graphs.WLDocuments.bags`).
+    features : array_like or scipy.sparse matrix, shape (n_graphs, d), or dict of them
+        Graph embeddings, or bags of WL labels (:meth:`embedlearn.graphs.WLDocuments.bags`). A
+        dict ``{name: features}`` holds candidates (say, one embedding per setting of its
+        hyperparameters, each of every graph): in each outer fold the inner CV then picks the
+        candidate as well as ``C`` (the best inner accuracy; ties go to the first), so the
+        choice never sees the fold's test graphs.
     labels : array_like, shape (n_graphs,)
         One class per graph.
     folds : int, default 10
@@ -414,7 +421,8 @@ def graph_classification(features, labels, folds=10, classifier="svm",
     Returns
     -------
     GraphClassificationResult
-        Fold accuracies (report ``mean ± sd`` over folds) and the chosen ``C`` per fold.
+        Fold accuracies (report ``mean ± sd`` over folds), the chosen ``C`` per fold (and
+        ``gamma``, and the feature set when several were given).
     """
     _sklearn()
     from sklearn.linear_model import LogisticRegression
@@ -424,7 +432,14 @@ def graph_classification(features, labels, folds=10, classifier="svm",
     y = np.asarray(labels)
     if y.ndim != 1 or len(y) == 0:
         raise ValueError(f"labels must be a non-empty 1-D array, got shape {y.shape}")
-    X = _check_features("features", features, len(y), allow_sparse=True)
+    if isinstance(features, dict):
+        if not features:
+            raise ValueError("features is an empty dict: give at least one feature set")
+        candidates = {str(name): _check_features(f"features[{name!r}]", X, len(y),
+                                                 allow_sparse=True)
+                      for name, X in features.items()}
+    else:
+        candidates = {None: _check_features("features", features, len(y), allow_sparse=True)}
     folds = _check_count("folds", folds, 2)
     inner_folds = _check_count("inner_folds", inner_folds, 2)
     if classifier not in ("svm", "rbf", "logreg"):
@@ -449,22 +464,29 @@ def graph_classification(features, labels, folds=10, classifier="svm",
         # liblinear: lbfgs needs minutes on raw WL counts at large C, liblinear a second.
         make = LogisticRegression(solver="liblinear", max_iter=5000)
     outer = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    accuracies, chosen, gammas_chosen = [], [], []
+    accuracies, chosen, gammas_chosen, names_chosen = [], [], [], []
     for train, test in outer.split(np.zeros(len(y)), y):
-        inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
-        grid = {"C": Cs}
-        if classifier == "rbf":
-            variance = _variance(X[train])
-            scale = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
-            grid["gamma"] = [g * scale for g in gammas]
-        search = GridSearchCV(make, grid, cv=inner, scoring="accuracy")
-        search.fit(X[train], y[train])
+        best = None
+        for name, X in candidates.items():
+            inner = StratifiedKFold(inner_folds, shuffle=True, random_state=seed)
+            grid = {"C": Cs}
+            if classifier == "rbf":
+                variance = _variance(X[train])
+                scale = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
+                grid["gamma"] = [g * scale for g in gammas]
+            search = GridSearchCV(make, grid, cv=inner, scoring="accuracy")
+            search.fit(X[train], y[train])
+            if best is None or search.best_score_ > best[0].best_score_:
+                best = (search, name, X)
+        search, name, X = best
         accuracies.append(float(np.mean(search.predict(X[test]) == y[test])))
         chosen.append(search.best_params_["C"])
         gammas_chosen.append(search.best_params_.get("gamma"))
+        names_chosen.append(name)
     return GraphClassificationResult(
         np.array(accuracies), np.array(chosen),
-        np.array(gammas_chosen) if classifier == "rbf" else None)
+        np.array(gammas_chosen) if classifier == "rbf" else None,
+        np.array(names_chosen) if isinstance(features, dict) else None)
 
 
 @_dataclass

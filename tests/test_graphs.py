@@ -303,6 +303,30 @@ def test_graph_classification():
         graph_classification(X, y, folds=1)
 
 
+def test_graph_classification_picks_the_feature_set_by_inner_cv_only():
+    # With several candidate feature sets the inner CV picks one per fold: the informative one
+    # over noise, wherever it stands; one candidate gives the plain result; bad sets are named.
+    from embedlearn.evaluation import graph_classification
+
+    rng = np.random.default_rng(4)
+    y = np.repeat([0, 1], 40)
+    signal = np.c_[y * 3.0 + rng.normal(size=80), rng.normal(size=80)]
+    noise = rng.normal(size=(80, 2))
+    for order in (("noise", "signal"), ("signal", "noise")):
+        sets = {"noise": noise, "signal": signal}
+        res = graph_classification({k: sets[k] for k in order}, y, folds=5, classifier="svm")
+        assert list(res.chosen_features) == ["signal"] * 5
+        assert res.mean == graph_classification(signal, y, folds=5, classifier="svm").mean
+    alone = graph_classification({"noise": noise}, y, folds=5)
+    assert alone.mean == graph_classification(noise, y, folds=5).mean
+    assert list(alone.chosen_features) == ["noise"] * 5
+    assert graph_classification(noise, y, folds=5).chosen_features is None
+    with pytest.raises(ValueError, match="empty dict"):
+        graph_classification({}, y)
+    with pytest.raises(ValueError, match=r"features\['bad'\] has 3 rows"):
+        graph_classification({"signal": signal, "bad": signal[:3]}, y)
+
+
 def test_link_prediction_split_and_auc():
     from embedlearn.evaluation import link_prediction_auc, link_prediction_split
 
