@@ -237,8 +237,8 @@ class VectorIndex:
         setting already used (so already checked and cached). One dot product clears NaN and
         inf (they propagate into it) and gives the norm. Anything else, including a zero or
         overflowing vector, returns ``None`` and takes the general path, which checks,
-        converts and explains. Measured on the serving benchmark's index (HNSW M 32, efSearch
-        28, one thread): 90 us per query against 101 through the general path.
+        converts and explains. On one thread the general path's checks and conversions are a
+        visible share of an HNSW query's time, which ``benchmarks/serving.py`` measures.
         """
         index = self.faiss_index
         params = self._param_cache.get(self._params_key(ef_search, nprobe), _UNSEEN)
@@ -249,11 +249,20 @@ class VectorIndex:
         if not (math.isfinite(squares) and squares > 0):
             return None
         x = query * (1.0 / math.sqrt(squares)) if self.metric == "cosine" else query.copy()
-        scores = np.empty((1, k), _FLOAT32)
-        ids = np.empty((1, k), np.int64)
-        swig_ptr = _FAISS.swig_ptr  # set: making the cached setting imported FAISS
-        index.search_c(1, swig_ptr(x), k, swig_ptr(scores), swig_ptr(ids), params)
-        if ids[0, k - 1] < 0:  # missing results (-1) come last in a row
+        return self._faiss_search(x, 1, k, params)
+
+    def _faiss_search(self, x, n, k, params):
+        """FAISS's low-level call on ``n`` ready rows ``x``, into our own output arrays.
+
+        FAISS's Python wrapper's checks and allocations cost ~5 us, a twentieth of an HNSW
+        query on one thread. Missing results (-1, fewer than ``k`` found) get score ``-inf``.
+        """
+        scores = np.empty((n, k), _FLOAT32)
+        ids = np.empty((n, k), np.int64)
+        swig_ptr = _faiss().swig_ptr
+        self.faiss_index.search_c(n, swig_ptr(x), k, swig_ptr(scores), swig_ptr(ids), params)
+        # Missing results come last in a row, so the last column tells if there are any.
+        if (ids[0, k - 1] < 0) if n == 1 else (ids[:, k - 1] < 0).any():
             scores[ids < 0] = -np.inf
         return scores, ids
 
@@ -321,17 +330,7 @@ class VectorIndex:
         x = _as_matrix(queries, "queries", index.d)
         if self.metric == "cosine":
             x = _unit_rows(x)  # a copy: the caller's array is never scaled in place
-        # FAISS's low-level call with our own output arrays: its Python wrapper's checks and
-        # allocations cost ~5 us, a twentieth of an HNSW query on one thread.
-        n = len(x)
-        scores = np.empty((n, k), np.float32)
-        ids = np.empty((n, k), np.int64)
-        swig_ptr = _faiss().swig_ptr
-        index.search_c(n, swig_ptr(x), k, swig_ptr(scores), swig_ptr(ids), params)
-        # Missing results (-1) come last in a row, so the last column tells if there are any.
-        if (ids[0, k - 1] < 0) if n == 1 else (ids[:, k - 1] < 0).any():
-            scores[ids < 0] = -np.inf
-        return scores, ids
+        return self._faiss_search(x, len(x), k, params)
 
     def search_keys(self, queries, k=10, **search_params):
         """As :meth:`search`, but each query's result is a list of ``(key, score)`` pairs."""
