@@ -29,6 +29,38 @@ def test_scan_reads_a_generator_once():
     assert len(reads) == len(TINY)
 
 
+@pytest.mark.parametrize("max_vocab_size", [None, 40])
+def test_scan_buffer_growth_keeps_every_id_and_count(monkeypatch, max_vocab_size):
+    # Tiny staging and buffer sizes make the ids move to the buffer and the buffer grow many
+    # times (the real sizes are 2**18 and 2**23 tokens); the result must equal a plain count.
+    import embedlearn.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "_BUFFER_START", 5)
+    original = corpus_module._Spill.__init__
+    monkeypatch.setattr(corpus_module._Spill, "__init__",
+                        lambda self, directory: original(self, directory, flush_at=7))
+    rng = np.random.default_rng(3)
+    sentences = [[f"w{i}" for i in rng.zipf(1.5, size=rng.integers(0, 30)) % 300]
+                 for _ in range(200)]
+    result = scan(sentences, max_vocab_size=max_vocab_size)
+    assert result.corpus.tokens.dtype == np.int32
+    assert len(result.corpus.tokens) == sum(map(len, sentences))
+    assert result.corpus.offsets.tolist() == np.cumsum([0] + [len(s) for s in sentences]).tolist()
+    if max_vocab_size is None:
+        words = [result.keys[i] for i in result.corpus.tokens]
+        assert words == [w for s in sentences for w in s]
+        from collections import Counter
+        assert dict(zip(result.keys, result.counts.tolist())) == Counter(words)
+    else:  # as the unbuffered scan: pruning forgets words, counts stay those of the survivors
+        monkeypatch.setattr(corpus_module, "_BUFFER_START", 1 << 20)
+        monkeypatch.setattr(corpus_module._Spill, "__init__",
+                            lambda self, directory: original(self, directory, flush_at=1 << 30))
+        plain = scan(sentences, max_vocab_size=max_vocab_size)
+        assert result.keys == plain.keys and result.pruned == plain.pruned
+        assert np.array_equal(result.counts, plain.counts)
+        assert np.array_equal(result.corpus.tokens, plain.corpus.tokens)
+
+
 def test_vocabulary_sorted_by_count_ties_as_gensim():
     # gensim 4.4 sorts by (count descending, first-seen index descending): last seen first.
     vocab = Vocabulary.build(TINY, min_count=1)
