@@ -428,19 +428,21 @@ class Doc2Vec(SGDModel):
                           UserWarning, stacklevel=3)
 
     # --- weights ------------------------------------------------------------------------------
-    def _layout(self, word_rows, doc_rows):
-        """One input matrix: word rows, document rows, then one scratch row per worker."""
-        V, D, N = len(word_rows), len(doc_rows), self.vector_size
-        scratch = max(self.workers, 1)
-        syn0 = np.empty((V + D + scratch, N), np.float32)
-        syn0[:V] = word_rows
-        syn0[V:V + D] = doc_rows
-        syn0[V + D:] = 0.0
-        self.syn0 = syn0
+    def _layout(self, V, D):
+        """One input matrix: word rows, document rows, then one scratch row per worker.
+
+        Returns the (uninitialised) word and document parts for the caller to fill in place, so
+        the weights exist once in memory; :meth:`_attach` then points ``wv`` and ``dv`` at them.
+        """
+        N, scratch = self.vector_size, max(self.workers, 1)
+        self.syn0 = np.empty((V + D + scratch, N), np.float32)
+        self.syn0[V + D:] = 0.0
         self._scratch = queue.SimpleQueue()
         for row in range(V + D, V + D + scratch):
             self._scratch.put(row)
-        words, docs = syn0[:V], syn0[V:V + D]
+        return self.syn0[:V], self.syn0[V:V + D]
+
+    def _attach(self, words, docs):
         if self.wv is None:
             self.wv = KeyedVectors(self.vocab.index_to_key, words, counts=self.vocab.counts)
         else:  # keep the user's wv object live (gensim's wv survives build_vocab(update=True))
@@ -451,26 +453,33 @@ class Doc2Vec(SGDModel):
             self.dv._set_keys(self._tags)
             self.dv.vectors = docs
 
-    def _new_doc_rows(self, start, stop):
-        return self._new_rows(_DOC_SEED_OFFSET + start, _DOC_SEED_OFFSET + stop)
+    def _new_doc_rows(self, start, stop, out=None):
+        return self._new_rows(_DOC_SEED_OFFSET + start, _DOC_SEED_OFFSET + stop, out=out)
 
     def _init_weights(self):
         self._commit_tags(update=False)
-        V, N = len(self.vocab), self.vector_size
+        V, N, D = len(self.vocab), self.vector_size, len(self._tags)
         self.wv = self.dv = None
-        self._layout(self._new_rows(0, V), self._new_doc_rows(0, len(self._tags)))
+        words, docs = self._layout(V, D)
+        self._new_rows(0, V, out=words)
+        self._new_doc_rows(0, D, out=docs)
+        self._attach(words, docs)
         self.syn1neg = np.zeros((V if self.negative else 0, N), np.float32)
         self.syn1 = np.zeros((max(V - 1, 0) if self.hs else 0, N), np.float32)
 
     def _grow_weights(self, old):
         old_docs = len(self._tags)
         self._commit_tags(update=True)
-        V, N = len(self.vocab), self.vector_size
+        V, N, D = len(self.vocab), self.vector_size, len(self._tags)
         self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
                             extras={"count": self.vocab.counts[old:]})
         self.wv.counts = self.vocab.counts  # old words' counts grew too
-        docs = np.concatenate([self.dv.vectors, self._new_doc_rows(old_docs, len(self._tags))])
-        self._layout(self.wv.vectors, docs)
+        old_words, old_doc_rows = self.wv.vectors, self.dv.vectors
+        words, docs = self._layout(V, D)
+        words[:] = old_words
+        docs[:old_docs] = old_doc_rows
+        self._new_doc_rows(old_docs, D, out=docs[old_docs:])
+        self._attach(words, docs)
         if self.negative:
             self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, N), np.float32)])
         if self.hs:
@@ -518,7 +527,9 @@ class Doc2Vec(SGDModel):
         self._tag_index = {t: i for i, t in enumerate(self._tags)}
         if len(self._tag_index) != len(self._tags):
             raise ModelFileError("inconsistent model file: a tag is repeated")
-        self._layout(arrays["syn0"], arrays["doc_vectors"])
+        words, docs = self._layout(len(arrays["syn0"]), len(arrays["doc_vectors"]))
+        words[:], docs[:] = arrays["syn0"], arrays["doc_vectors"]
+        self._attach(words, docs)
         self.syn1neg = np.ascontiguousarray(arrays["syn1neg"])
         self.syn1 = np.ascontiguousarray(arrays["syn1"])
 

@@ -327,15 +327,23 @@ class SGDModel:
             self._points = np.zeros(1, np.int32)
             self._code_offsets = np.zeros(len(self.vocab) + 1, np.int64)
 
-    def _new_rows(self, start, stop, size=None):
+    def _new_rows(self, start, stop, size=None, out=None):
         """Input rows ``start:stop``, uniform in [-1, 1) / N as gensim 4, seeded per model.
 
         (word2vec.c starts from [-0.5, 0.5) / N; the wider start matters for averaged inputs such
-        as CBOW's: on the text8 prefix it is worth about 0.4 analogy points.)
+        as CBOW's: on the text8 prefix it is worth about 0.4 analogy points.) With ``out`` (a
+        C-contiguous float32 array of that shape, e.g. a slice of the weights) the rows are
+        drawn into it, the same values, without a temporary matrix.
         """
         size = self.vector_size if size is None else size
         rng = np.random.default_rng([self.seed, start])
-        rows = rng.random((stop - start, size), dtype=np.float32)
+        if out is None:
+            rows = rng.random((stop - start, size), dtype=np.float32)
+        else:
+            if out.shape != (stop - start, size) or out.dtype != np.float32:
+                raise ValueError(f"out must be float32 of shape {(stop - start, size)}, got "
+                                 f"{out.dtype} {out.shape}")
+            rows = rng.random(out=out, dtype=np.float32)
         rows *= 2.0  # in place: no temporary copies of the matrix
         rows -= 1.0
         rows /= size
