@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import ModelFileError, VocabularyError
-from .keyedvectors import KeyedVectors
+from .keyedvectors import KeyedVectors, _growing
 from .training import SGDModel, run_jobs
 from .validation import (ArraySpec, check_flag, check_learning_rate, check_nonnegative,
                          check_positive)
@@ -351,6 +351,18 @@ class Doc2Vec(SGDModel):
             self.build_vocab(iterable)
             self.train(epochs=self.epochs)
 
+    @property
+    def dv(self):
+        """The document vectors: :class:`DocVectors` whose ``vectors`` are this model's document
+        rows (new tags come through ``build_vocab(documents, update=True)``)."""
+        return self._dv
+
+    @dv.setter
+    def dv(self, vectors):
+        if vectors is not None:
+            vectors._owner = type(self).__name__
+        self._dv = vectors
+
     # --- input --------------------------------------------------------------------------------
     @staticmethod
     def _pick_corpus(sentences, corpus_iterable, corpus_file):
@@ -471,8 +483,9 @@ class Doc2Vec(SGDModel):
         old_docs = len(self._tags)
         self._commit_tags(update=True)
         V, N, D = len(self.vocab), self.vector_size, len(self._tags)
-        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
-                            extras={"count": self.vocab.counts[old:]})
+        with _growing(self.wv):
+            self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                                extras={"count": self.vocab.counts[old:]})
         self.wv.counts = self.vocab.counts  # old words' counts grew too
         old_words, old_doc_rows = self.wv.vectors, self.dv.vectors
         words, docs = self._layout(V, D)

@@ -36,7 +36,7 @@ import warnings
 import numpy as np
 
 from .errors import ModelFileError
-from .keyedvectors import KeyedVectors, _iter_pairs, _vecattr_array
+from .keyedvectors import KeyedVectors, _growing, _iter_pairs, _vecattr_array
 from .kernels.subwords import check_ngram_args, mean_rows, ngram_rows, subword_rows
 from .training import SGDModel
 from .validation import ArraySpec, check_flag
@@ -149,7 +149,8 @@ class FastTextKeyedVectors(KeyedVectors):
     def _extend(self, new_keys, input_matrix, started_buckets):
         """Append ``new_keys`` (a grown vocabulary) and switch to the grown ``input_matrix``."""
         # Placeholder rows: _bind computes the new words' vectors from their subword rows.
-        self.add_vectors(list(new_keys), np.zeros((len(new_keys), self.vector_size), np.float32))
+        with _growing(self):
+            self.add_vectors(list(new_keys), np.zeros((len(new_keys), self.vector_size), np.float32))
         self._bind(input_matrix, started_buckets)
 
     # ------------------------------------------------------------------ unseen words

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .errors import ModelFileError, VocabularyError
+from .keyedvectors import _growing
 from .training import SGDModel
 from .validation import ArraySpec, check_nonnegative, check_positive
 
@@ -250,8 +251,9 @@ class Item2Vec(SGDModel):
 
     def _grow_weights(self, old):
         V = len(self.vocab)
-        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
-                            extras={"count": self.vocab.counts[old:]})
+        with _growing(self.wv):
+            self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                                extras={"count": self.vocab.counts[old:]})
         self.wv.counts = self.vocab.counts  # old items' counts grew too
         self.syn0 = self.wv.vectors
         self.syn1neg = np.vstack([self.syn1neg, np.zeros((V - old, self.vector_size), np.float32)])

@@ -18,6 +18,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -50,6 +51,16 @@ def _is_index(key) -> bool:
 
 def _is_single_key(key) -> bool:
     return isinstance(key, str) or _is_index(key)
+
+
+@contextmanager
+def _growing(kv):
+    """Let the model that owns ``kv`` add keys to it (``build_vocab(update=True)``)."""
+    owner, kv._owner = kv._owner, None
+    try:
+        yield kv
+    finally:
+        kv._owner = owner
 
 
 def _missing(key, n_keys=None) -> KeyError:
@@ -179,10 +190,15 @@ class KeyedVectors:
     * after training changes the matrix in place, the model assigns ``kv.vectors = same_array``.
       That costs nothing (a C-contiguous float32 array is kept as is, ``kv.vectors is same_array``)
       and drops the cached unit vectors, so no query sees stale norms;
-    * after a vocabulary update it calls ``kv.add_vectors(new_keys, new_rows)`` and adopts
-      ``kv.vectors`` as its new weight matrix. ``add_vectors`` allocates the grown C-contiguous
-      float32 matrix once (one copy of the old rows, none of it afterwards); pass
-      ``extras={"count": new_counts}`` to extend the counts too.
+    * after a vocabulary update it calls ``kv.add_vectors(new_keys, new_rows)`` (inside
+      :func:`_growing`) and adopts ``kv.vectors`` as its new weight matrix. ``add_vectors``
+      allocates the grown C-contiguous float32 matrix once (one copy of the old rows, none of it
+      afterwards); pass ``extras={"count": new_counts}`` to extend the counts too;
+    * the model marks the vectors as its own (``_owner``, its class name). Such vectors refuse a
+      *new* key from anyone else (``model.wv["new"] = v``): its row could not join the model's
+      weights, so training would go on without it and ``model.wv`` would stop following
+      training. Replacing an existing key's vector writes the weights in place, as in gensim.
+      :meth:`copy` gives free vectors to extend.
 
     **Subclassing.** A subclass that can compose a vector for a key without a row (FastText, from
     character n-grams) overrides :meth:`_vector_for_missing`; :meth:`get_vector`, ``wv[key]``,
@@ -201,6 +217,9 @@ class KeyedVectors:
     'b'
     """
 
+    #: Class name of the model whose input weights ``vectors`` is, or None (see the Notes).
+    _owner = None
+
     def __init__(self, index_to_key, vectors, counts=None):
         keys = list(index_to_key)
         for i, key in enumerate(keys):
@@ -217,6 +236,21 @@ class KeyedVectors:
         self._vecattrs = {}
         self.vectors = vectors
         self.counts = counts
+
+    def copy(self):
+        """An independent copy (keys, vectors, attributes), free of any model.
+
+        Returns
+        -------
+        KeyedVectors
+            Of the same class; its ``vectors`` are a new array, so changing or extending it
+            leaves the original (and a model that trains the original) alone.
+        """
+        import copy
+
+        clone = copy.deepcopy(self)
+        clone._owner = None
+        return clone
 
     # ------------------------------------------------------------------ storage
     @property
@@ -447,6 +481,13 @@ class KeyedVectors:
                 raise TypeError(f"vector attribute {name!r} is {self._vecattrs[name].dtype}; cannot "
                                 f"store {arr.dtype} values in it")
             extra_arrays[name] = arr
+        if new and self._owner is not None:
+            raise ValueError(
+                f"cannot add the new key {keys[new[0]]!r}: these vectors are the training weights "
+                f"of a {self._owner} model, and a row added here would not be one of them "
+                "(training would skip it and the vectors would stop following training). Grow "
+                "the model with build_vocab(..., update=True) and train, or extend a free copy "
+                "made by .copy() (e.g. kv = model.wv.copy())")
         # Everything is checked: mutate.
         for name, arr in extra_arrays.items():
             if name not in self._vecattrs:  # a new attribute: 0 for the keys that have no value

@@ -259,6 +259,19 @@ class SGDModel:
             raise ValueError("no corpus given: pass sentences (corpus_iterable) or corpus_file")
         return scan(iterable, self.max_vocab_size, self.trim_rule)
 
+    @property
+    def wv(self):
+        """The word vectors: a :class:`~embedlearn.keyedvectors.KeyedVectors` whose ``vectors``
+        are this model's input weights (changes to existing rows are training's too; new keys
+        come through ``build_vocab(update=True)``, see ``KeyedVectors``'s Notes)."""
+        return self._wv
+
+    @wv.setter
+    def wv(self, kv):
+        if kv is not None:
+            kv._owner = type(self).__name__
+        self._wv = kv
+
     # --- vocabulary ---------------------------------------------------------------------------
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, trim_rule=None,
                     progress_per=None, keep_raw_vocab=False, sentences=None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .keyedvectors import _growing
 from .training import SGDModel
 from .validation import ArraySpec, check_flag
 
@@ -134,8 +135,9 @@ class Word2Vec(SGDModel):
 
     def _grow_weights(self, old):
         V, N = len(self.vocab), self.vector_size
-        self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
-                            extras={"count": self.vocab.counts[old:]})
+        with _growing(self.wv):
+            self.wv.add_vectors(self.vocab.index_to_key[old:], self._new_rows(old, V),
+                                extras={"count": self.vocab.counts[old:]})
         self.wv.counts = self.vocab.counts  # old words' counts grew too
         self.syn0 = self.wv.vectors
         if self.negative:

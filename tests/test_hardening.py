@@ -317,3 +317,48 @@ def test_one_long_sentence_is_split_into_jobs():
     np.testing.assert_array_equal(one.wv.vectors, again.wv.vectors)
     two = Word2Vec(text, batch_words=1000, **{**SMALL, "workers": 2})
     assert np.isfinite(two.wv.vectors).all()
+
+
+def _owned_models():
+    from embedlearn import Doc2Vec, FastText, Item2Vec, Word2Vec
+    from embedlearn.doc2vec import TaggedDocument
+
+    text = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"]] * 5
+    small = dict(vector_size=8, min_count=1, epochs=2, workers=1, seed=1, progress=False)
+    docs = [TaggedDocument(s, [i]) for i, s in enumerate(text)]
+    d2v = Doc2Vec(docs, **small)
+    return [("Word2Vec", Word2Vec(text, **small), "wv"),
+            ("FastText", FastText(text, min_n=2, max_n=3, bucket=50, **small), "wv"),
+            ("Item2Vec", Item2Vec([[1, 2, 3], [2, 3, 4]] * 5, **small), "wv"),
+            ("Doc2Vec", d2v, "wv"), ("Doc2Vec", d2v, "dv")]
+
+
+@pytest.mark.parametrize("name, model, attr", _owned_models(),
+                         ids=["word2vec", "fasttext", "item2vec", "doc2vec-wv", "doc2vec-dv"])
+def test_model_vectors_refuse_new_keys_but_replace_rows_in_place(name, model, attr):
+    # A new key added to model.wv could not become a row of the training weights: before this
+    # guard it silently detached wv from them (training went on updating rows wv no longer
+    # showed). Existing rows are edited in place, and a copy is free to grow.
+    kv = getattr(model, attr)
+    weights = kv.vectors
+    before = len(kv)
+    with pytest.raises(ValueError, match=f"training weights of a {name} model"):
+        kv["never-seen"] = np.ones(kv.vector_size, np.float32)
+    assert len(kv) == before and kv.vectors is weights  # nothing changed
+    kv[0] = np.full(kv.vector_size, 0.5, np.float32)
+    assert kv.vectors is weights and np.all(weights[0] == 0.5)  # replaced in the weights
+    free = kv.copy()
+    free["never-seen"] = np.ones(kv.vector_size, np.float32)
+    assert len(free) == before + 1 and len(kv) == before
+    assert not np.shares_memory(free.vectors, weights)
+
+
+def test_build_vocab_update_still_grows_model_vectors():
+    from embedlearn import Word2Vec
+
+    model = Word2Vec([["a", "b", "c"]] * 5, vector_size=8, min_count=1, epochs=1, workers=1,
+                     progress=False)
+    model.build_vocab([["d", "e"]] * 5, update=True)
+    assert "d" in model.wv and model.wv.vectors is model.syn0
+    with pytest.raises(ValueError, match="training weights of a Word2Vec model"):
+        model.wv["f"] = np.zeros(8, np.float32)
