@@ -16,7 +16,9 @@ each library in a fresh process. After each stage the process's current RSS and 
 4. the token lists and ``TaggedDocument`` objects made (the raw texts dropped);
 5. ``build_vocab``: counting, the vocabulary, the encoded corpus (embedlearn), the weights;
 6. ``train`` for ``--epochs`` epochs (the output weights are zeros until training writes them,
-   so their pages join the RSS during the first epoch; later epochs add nothing).
+   so their pages join the RSS during the first epoch; later epochs add nothing);
+7. inference of the 25,000 test reviews with the model's epochs, as ``benchmarks/doc2vec.py``
+   does it (embedlearn: one ``infer_vectors`` call; gensim: ``infer_vector`` per review).
 
 Linux only (reads ``/proc``). Prints a Markdown table with the CPU model.
 """
@@ -31,7 +33,7 @@ import sys
 from _common import cpu_model, run_child
 
 STAGES = ("numpy + scikit-learn", "reviews read", "library imported (+ numba kernels)",
-          "token lists", "build_vocab", "train")
+          "token lists", "build_vocab", "train", "infer the 25,000 test reviews")
 
 
 def _status_mb():
@@ -86,6 +88,13 @@ def child(lib, epochs):
     else:  # the corpus encoded by build_vocab (passing docs again would encode them again)
         model.train(epochs=epochs)
     mark(STAGES[5])
+    test_words = tokens[len(tokens) // 2:]  # the test reviews, as benchmarks/doc2vec.py infers
+    if lib == "gensim":  # one call per document, as its API offers
+        inferred = np.array([model.infer_vector(words) for words in test_words])
+    else:  # one batched call
+        inferred = model.infer_vectors(test_words)
+    mark(STAGES[6])
+    del inferred
     print(json.dumps({"lib": lib, "rows": rows, "vocab": len(model.wv)}))
 
 

@@ -353,21 +353,55 @@ def _check_new_keys(key_to_id, n_new, index):
 #: nothing; a buffer grown by realloc on the heap instead would leave every outgrown copy
 #: behind (measured: 95 MB of dead pages beside a 52 MB token array).
 _BUFFER_START = (1 << 23) + 1024
+#: Ids staged in a small ``array`` before they move to an :class:`_IdBuffer`.
+_STAGE = 1 << 18
+
+
+class _IdBuffer:
+    """int32 ids appended block by block to one NumPy buffer that grows in place.
+
+    The buffer starts at ``_BUFFER_START`` entries, so that it is mapped on its own and every
+    growth (by half) is an ``mremap``: no outgrown copy is left behind on the heap.
+    """
+
+    def __init__(self):
+        self.array = None
+        self.n = 0  # entries filled
+
+    def append(self, ids):
+        """Append the ids of ``ids`` (an ``array("i")`` or int32 array)."""
+        m = len(ids)
+        if self.array is None:
+            self.array = np.empty(max(_BUFFER_START, m), np.int32)
+        elif self.n + m > len(self.array):
+            # No view of the buffer outlives a method of this class, so realloc may move it.
+            self.array.resize(max(self.n + m, len(self.array) * 3 // 2), refcheck=False)
+        if m:
+            self.array[self.n:self.n + m] = np.frombuffer(ids, np.int32)
+        self.n += m
+
+    def take(self):
+        """Every id appended, as an int32 array of exactly that length; the buffer is emptied."""
+        ids, self.array, n = self.array, None, self.n
+        self.n = 0
+        if ids is None:
+            return np.zeros(0, np.int32)
+        ids.resize(n, refcheck=False)  # mremap: the unused tail is given back
+        return ids
 
 
 class _Spill:
     """Token ids and sentence lengths as read, with running counts.
 
     The ids of the last few sentences wait in a small ``array`` (``ids``); every ``flush_at``
-    of them move on, to a file when ``directory`` is given, or else to one int32 NumPy buffer
-    that grows in place (see ``_BUFFER_START``).
+    of them move on, to a file when ``directory`` is given, or else to an :class:`_IdBuffer`.
     """
 
-    def __init__(self, directory, flush_at=1 << 18):
+    def __init__(self, directory, flush_at=None):
         self.ids, self.lengths = array("i"), array("q")
-        self.flush_at = flush_at
+        self.flush_at = _STAGE if flush_at is None else flush_at
         self.files = None
-        self.tokens = None  # the in-memory buffer; self.n_ids of its entries are filled
+        self.buffer = _IdBuffer()  # in memory: self.n_ids of its entries are filled
         self.n_ids = self.n_lengths = 0  # flushed so far
         self.counts = np.zeros(0, np.int64)
         self.counted = 0  # tokens (flushed or not) already in self.counts
@@ -385,8 +419,8 @@ class _Spill:
         """Bring ``self.counts`` (length ``n_ids``) up to date with every token read so far."""
         if len(self.counts) < n_ids:
             self.counts = np.concatenate([self.counts, np.zeros(n_ids - len(self.counts), np.int64)])
-        if self.tokens is not None and self.counted < self.n_ids:  # moved to the buffer uncounted
-            self._add_counts(self.tokens[self.counted:self.n_ids], n_ids)
+        if self.counted < self.n_ids:  # moved to the buffer uncounted
+            self._add_counts(self.buffer.array[self.counted:self.n_ids], n_ids)
             self.counted = self.n_ids
         pending = np.frombuffer(self.ids, np.int32) if len(self.ids) else np.zeros(0, np.int32)
         self._add_counts(pending[self.counted - self.n_ids:], n_ids)
@@ -415,25 +449,13 @@ class _Spill:
         del self.lengths[:]
 
     def _to_buffer(self):
-        staged = len(self.ids)
-        if self.tokens is None:
-            self.tokens = np.empty(max(_BUFFER_START, staged), np.int32)
-        elif self.n_ids + staged > len(self.tokens):
-            # No view of the buffer outlives a call of this class, so realloc may move it.
-            self.tokens.resize(max(self.n_ids + staged, len(self.tokens) * 3 // 2),
-                               refcheck=False)
-        if staged:
-            self.tokens[self.n_ids:self.n_ids + staged] = np.frombuffer(self.ids, np.int32)
-        self.n_ids += staged
+        self.buffer.append(self.ids)
+        self.n_ids += len(self.ids)
         del self.ids[:]
 
     def take_tokens(self):
         """Every id read (after a forced flush), as an int32 array of exactly that length."""
-        tokens, self.tokens = self.tokens, None
-        if tokens is None:
-            return np.zeros(0, np.int32)
-        tokens.resize(self.n_ids, refcheck=False)  # mremap: the unused tail is given back
-        return tokens
+        return self.buffer.take()
 
     def discard(self):
         if self.files is not None:

@@ -675,8 +675,10 @@ class Doc2Vec(SGDModel):
         return out
 
     def _encode_for_inference(self, documents, seed):
+        from . import corpus
+
         get = self.vocab.key_to_index.get
-        ids, lengths, seeds = array("i"), [], []
+        ids, lengths, seeds, buffer = array("i"), [], [], corpus._IdBuffer()
         for d, words in enumerate(documents):
             if isinstance(words, (str, bytes)):
                 raise TypeError(f"document {d} is a {type(words).__name__}, expected a list of "
@@ -692,10 +694,13 @@ class Doc2Vec(SGDModel):
             ids.extend(i for i in map(get, words) if i is not None)
             lengths.append(len(ids) - n)
             seeds.append(inference_seed(seed, words))
+            if len(ids) >= corpus._STAGE:  # staged ids move on in blocks (no heap-grown array)
+                buffer.append(ids)
+                del ids[:]
+        buffer.append(ids)
         offsets = np.zeros(len(lengths) + 1, np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        tokens = np.frombuffer(ids, np.int32).copy() if len(ids) else np.zeros(0, np.int32)
-        return tokens, offsets, np.array(seeds, np.int64)
+        return buffer.take(), offsets, np.array(seeds, np.int64)
 
     def __repr__(self):
         arch = "PV-DM" if self.dm else ("PV-DBOW+w" if self.dbow_words else "PV-DBOW")

@@ -298,6 +298,22 @@ def test_infer_vector_changes_no_trained_weight(trained):
     assert v.shape == (8,) and np.isfinite(v).all()
 
 
+def test_infer_vectors_staging_in_blocks_changes_nothing(trained, monkeypatch):
+    # The batch's ids move from a small staging array to the grown buffer every corpus._STAGE
+    # ids; with tiny sizes every document crosses a block or a buffer growth.
+    import embedlearn.corpus as corpus_module
+
+    docs = [d.words for d in topic_documents(n_docs=9, seed=7)]
+    expected = trained.infer_vectors(docs)
+    monkeypatch.setattr(corpus_module, "_STAGE", 3)
+    monkeypatch.setattr(corpus_module, "_BUFFER_START", 4)
+    np.testing.assert_array_equal(trained.infer_vectors(docs), expected)
+    tokens, offsets, _ = trained._encode_for_inference(docs, trained.seed)
+    get = trained.vocab.key_to_index.get
+    assert tokens.tolist() == [get(w) for d in docs for w in d if get(w) is not None]
+    assert offsets[-1] == len(tokens)
+
+
 def test_infer_vector_is_deterministic_and_independent_of_batching(trained):
     docs = [d.words for d in topic_documents(n_docs=7, seed=5)]
     single = np.array([trained.infer_vector(w) for w in docs])

@@ -36,9 +36,8 @@ def test_scan_buffer_growth_keeps_every_id_and_count(monkeypatch, max_vocab_size
     import embedlearn.corpus as corpus_module
 
     monkeypatch.setattr(corpus_module, "_BUFFER_START", 5)
+    monkeypatch.setattr(corpus_module, "_STAGE", 7)
     original = corpus_module._Spill.__init__
-    monkeypatch.setattr(corpus_module._Spill, "__init__",
-                        lambda self, directory: original(self, directory, flush_at=7))
     rng = np.random.default_rng(3)
     sentences = [[f"w{i}" for i in rng.zipf(1.5, size=rng.integers(0, 30)) % 300]
                  for _ in range(200)]
