@@ -30,7 +30,11 @@ TU data sets (``mutag``: MUTAG; ``tu``: ``--tu``, by default PTC_MR, PROTEINS, N
 (node labels of the file as iteration-0 labels) against gensim's ``Doc2Vec(dm=0)`` on the same WL
 documents, 128 dimensions, with karateclub's defaults (WL 2, 10 epochs, ``sample=1e-4``), with
 100 epochs without subsampling, and, on the ``--wide`` data sets, with karateclub's benchmark
-setting (WL 3, 1024 dimensions, 100 epochs, its default ``sample=1e-4``); ``min_count=5``. Each
+setting (WL 3, 1024 dimensions, 100 epochs, its default ``sample=1e-4``) and with the original
+graph2vec code's (``G2V_ORIGINAL``: WL 3, 1024 dimensions, every label, no subsampling, at 100
+epochs rather than its 1000); ``min_count=5``
+(karateclub's default), and the 100-epoch setting once more with ``min_count=1``
+(``G2V_ALL_LABELS``: every WL label a word, as in the original graph2vec code). Each
 against the bag-of-WL-labels baseline (``walks.wl_bag``, h = 3, LinearSVC: the WL subtree
 kernel). Accuracy: 10-fold stratified CV of a LinearSVC with C chosen by inner 5-fold CV, and of
 an RBF-kernel SVC with C and gamma chosen by the inner CV (gamma in {0.1, 1, 10} x scikit-learn's
@@ -44,7 +48,7 @@ training, takes most of the time: MUTAG (three settings, karateclub, WL bag) too
 finished one seed after 5 more minutes, so ``--wide`` holds MUTAG only by default.
 
 karateclub (``--karateclub-python``): its own ``Graph2Vec`` (``attributed=True`` on the node
-labels, ``min_count=5``, ``workers=1``) at the 100-epoch setting on every data set and at its
+labels, the setting's ``min_count``, ``workers=1``) at both 100-epoch settings on every data set and at its
 benchmark setting on the ``--wide`` ones, ``down_sampling`` set to the setting's ``sample``,
 scored by the same CV. karateclub adds a self-loop to every node before WL (so a node counts
 itself among its neighbours) and hashes labels to strings. It pins old numpy/networkx, so it
@@ -86,6 +90,15 @@ PARTS = ("cora", "mutag", "node2vec", "tu")
 G2V_DEFAULTS = dict(wl_iterations=2, vector_size=128, epochs=10, sample=1e-4)
 G2V_BEST = dict(wl_iterations=2, vector_size=128, epochs=100, sample=0.0)
 G2V_KARATECLUB = dict(wl_iterations=3, vector_size=1024, epochs=100, sample=1e-4)
+#: The 100-epoch setting with every WL label kept as a word (``min_count=1``), as the original
+#: graph2vec code does (its corpus keeps every rooted subgraph; karateclub's default drops
+#: labels seen fewer than 5 times).
+G2V_ALL_LABELS = dict(G2V_BEST, min_count=1)
+#: The original graph2vec code's setting (Narayanan et al.: WL depth 3, 1024 dimensions, every
+#: rooted subgraph a word, no subsampling) at 100 epochs instead of its 1000.
+G2V_ORIGINAL = dict(wl_iterations=3, vector_size=1024, epochs=100, sample=0.0, min_count=1)
+#: min_count of the settings that do not name one (karateclub's default).
+MIN_COUNT = 5
 #: C grid of the inner CV for vectors wider than 128: with 1024 dimensions and under 200 graphs
 #: per fold the classes are separable, and liblinear's LinearSVC at C = 100 took 4 s per fit
 #: (C = 1000 longer still, 350 fits per CV), so the grid stops at 10 there.
@@ -227,7 +240,8 @@ def _gensim_dbow(docs, setting, seed):
     order = training_order(docs.corpus.n_sentences, seed)
     tagged = [TaggedDocument([words[t] for t in docs.corpus.sentence(g)], [int(g)])
               for g in order]
-    model = Doc2Vec(tagged, dm=0, vector_size=setting["vector_size"], min_count=5, workers=1,
+    model = Doc2Vec(tagged, dm=0, vector_size=setting["vector_size"],
+                    min_count=setting.get("min_count", MIN_COUNT), workers=1,
                     seed=seed, alpha=0.025, epochs=setting["epochs"], sample=setting["sample"])
     return np.array([model.dv[i] for i in range(len(tagged))])  # int tags: rows by graph id
 
@@ -259,8 +273,8 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
         return linear, kernel
 
     def cells(scores):
-        linear = _spread([a for a, _ in scores], 100, 1)
-        kernel = _spread([b for _, b in scores], 100, 1) if rbf else "not run"
+        linear = _spread([a for a, _ in scores], 100, 2)
+        kernel = _spread([b for _, b in scores], 100, 2) if rbf else "not run"
         return f"{linear} | {kernel}"
 
     print(f"\n### {name} ({len(data.graphs)} graphs), 10-fold accuracy %, mean ± sd over "
@@ -276,8 +290,8 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
                                  node_label="label")
         for seed in seeds:
             start = time.perf_counter()
-            model = Graph2Vec(node_label="label", workers=1, seed=seed, min_count=5,
-                              **setting).fit(data.graphs)
+            model = Graph2Vec(node_label="label", workers=1, seed=seed,
+                              **{"min_count": MIN_COUNT, **setting}).fit(data.graphs)
             t_ours.append(time.perf_counter() - start)
             ours.append(accuracy(model.get_embedding(), seed))
             start = time.perf_counter()
@@ -299,7 +313,7 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
                   f"{min(times):.2f} |", flush=True)
     bags = [wl_bag(name, iterations=3, seed=seed, classifiers=("svm",)) for seed in seeds]
     print(f"| bag of WL labels (WL subtree kernel) | WL 3, {bags[0]['words']:,} labels | "
-          f"{_spread([b['svm']['mean'] for b in bags], 100, 1)} | | {bags[0]['wl_s']:.2f} (WL) |",
+          f"{_spread([b['svm']['mean'] for b in bags], 100, 2)} | | {bags[0]['wl_s']:.2f} (WL) |",
           flush=True)
 
 
@@ -341,7 +355,7 @@ def selected_rows(name, seeds, grid=SELECT_GRID, rbf_max_graphs=1200):
             picks.update(f"RBF: {short[p]}" for p in res.chosen_features)
     print(f"| embedlearn Graph2Vec, setting chosen by inner CV (nested) | {len(grid)} "
           f"candidates: WL 1-3 x 32/128 dims x min_count 1/5, 100 epochs | "
-          f"{_spread(linear, 100, 1)} | {_spread(kernel, 100, 1) if rbf else 'not run'} | "
+          f"{_spread(linear, 100, 2)} | {_spread(kernel, 100, 2) if rbf else 'not run'} | "
           f"{max(fit_s.values()):.2f} (slowest candidate) |", flush=True)
     print(f"\n{name}: settings picked over {len(seeds)} seeds x 10 folds: " +
           "; ".join(f"{k} x{v}" for k, v in picks.most_common()) + "\n", flush=True)
@@ -365,7 +379,8 @@ def _karateclub_embedding(python, data, setting, seed):
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         seconds = run_child(os.path.abspath(__file__), "--child", "karateclub", source, out,
                             str(setting["wl_iterations"]), str(setting["vector_size"]),
-                            str(setting["epochs"]), str(seed), repr(setting["sample"]),
+                            str(setting["epochs"]), str(seed),
+                            str(setting.get("min_count", MIN_COUNT)), repr(setting["sample"]),
                             python=python, env=env)["fit_s"]
         shuffled = np.load(out)
         vectors = np.empty_like(shuffled)
@@ -373,7 +388,7 @@ def _karateclub_embedding(python, data, setting, seed):
         return vectors, seconds
 
 
-def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, sample):
+def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, min_count, sample):
     """Fit karateclub's Graph2Vec (runs under karateclub's interpreter); print one JSON line."""
     import networkx as nx
     from karateclub import Graph2Vec as KarateGraph2Vec
@@ -387,7 +402,8 @@ def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, sampl
         graph.add_edges_from(map(tuple, g["edges"]))
         graphs.append(graph)
     model = KarateGraph2Vec(wl_iterations=wl_iterations, attributed=True, dimensions=dimensions,
-                            epochs=epochs, workers=1, seed=seed, down_sampling=sample)
+                            epochs=epochs, workers=1, seed=seed, min_count=min_count,
+                            down_sampling=sample)
     start = time.perf_counter()
     model.fit(graphs)
     seconds = time.perf_counter() - start
@@ -445,7 +461,8 @@ def main():
                       args.val_fraction)
     names = (["MUTAG"] if "mutag" in parts else []) + (args.tu if "tu" in parts else [])
     for name in names:
-        settings = [G2V_DEFAULTS, G2V_BEST] + ([G2V_KARATECLUB] if name in args.wide else [])
+        settings = ([G2V_DEFAULTS, G2V_BEST, G2V_ALL_LABELS]
+                    + ([G2V_KARATECLUB, G2V_ORIGINAL] if name in args.wide else []))
         graph2vec_rows(name, args.seeds, settings, karateclub, args.rbf_max_graphs,
                        karateclub_settings=settings[1:])
         if name in args.select:
