@@ -7,6 +7,8 @@ Usage::
         [--grid-p 0.25 1 4] [--grid-q 0.25 1 4] [--n2v-splits 5] [--val-fraction 0.3]
         [--tu PTC_MR PROTEINS NCI1] [--wide MUTAG] [--karateclub-python PATH]
         [--select MUTAG PTC_MR] [--rbf-max-graphs 1200]
+        [--g2v-settings defaults 100-epochs every-label karateclub original] [--g2v-workers 1]
+        [--skip-bag]
 
 ``--parts`` picks the pieces (default: all four; ``--skip-cora`` / ``--skip-mutag`` drop one).
 The karateclub rows run when ``--karateclub-python`` is given (or ``$KARATECLUB_PYTHON``).
@@ -42,7 +44,9 @@ an RBF-kernel SVC with C and gamma chosen by the inner CV (gamma in {0.1, 1, 10}
 mean ± sd over seeds of the fold means (Narayanan et al. 2017: MUTAG 83.15 ± 9.25, PTC 60.17 ±
 6.86, PROTEINS 73.30 ± 2.05, NCI1 73.22 ± 1.81); for vectors wider than 128 the C grid stops
 at 10 (``WIDE_CS``: liblinear takes seconds per fit at larger C there). Training uses one
-thread (``workers=1``) so every figure is reproducible from its seed. The inner CV, not the
+thread (``workers=1``) so every figure is reproducible from its seed (``--g2v-workers`` gives
+every library's fit more threads, for fit times at a library's default; hogwild training is then
+not bitwise reproducible). The inner CV, not the
 training, takes most of the time: MUTAG (three settings, karateclub, WL bag) took 6 minutes for
 3 seeds on a busy machine, PTC_MR's two 128-dimension settings 4; at 1024 dimensions it had not
 finished one seed after 5 more minutes, so ``--wide`` holds MUTAG only by default.
@@ -97,6 +101,9 @@ G2V_ALL_LABELS = dict(G2V_BEST, min_count=1)
 #: The original graph2vec code's setting (Narayanan et al.: WL depth 3, 1024 dimensions, every
 #: rooted subgraph a word, no subsampling) at 100 epochs instead of its 1000.
 G2V_ORIGINAL = dict(wl_iterations=3, vector_size=1024, epochs=100, sample=0.0, min_count=1)
+#: The settings by name (``--g2v-settings``).
+G2V_NAMED = {"defaults": G2V_DEFAULTS, "100-epochs": G2V_BEST, "every-label": G2V_ALL_LABELS,
+             "karateclub": G2V_KARATECLUB, "original": G2V_ORIGINAL}
 #: min_count of the settings that do not name one (karateclub's default).
 MIN_COUNT = 5
 #: C grid of the inner CV for vectors wider than 128: with 1024 dimensions and under 200 graphs
@@ -233,7 +240,7 @@ def training_order(n, seed):
     return np.random.default_rng(seed).permutation(n)
 
 
-def _gensim_dbow(docs, setting, seed):
+def _gensim_dbow(docs, setting, seed, workers=1):
     from gensim.models.doc2vec import Doc2Vec, TaggedDocument
 
     words = docs.words()
@@ -241,13 +248,13 @@ def _gensim_dbow(docs, setting, seed):
     tagged = [TaggedDocument([words[t] for t in docs.corpus.sentence(g)], [int(g)])
               for g in order]
     model = Doc2Vec(tagged, dm=0, vector_size=setting["vector_size"],
-                    min_count=setting.get("min_count", MIN_COUNT), workers=1,
+                    min_count=setting.get("min_count", MIN_COUNT), workers=workers,
                     seed=seed, alpha=0.025, epochs=setting["epochs"], sample=setting["sample"])
     return np.array([model.dv[i] for i in range(len(tagged))])  # int tags: rows by graph id
 
 
 def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
-                   karateclub_settings=()):
+                   karateclub_settings=(), workers=1, bag=True):
     """Graph2Vec and gensim Doc2Vec per setting, the WL bag, and karateclub if given.
 
     Each embedding is scored twice, by the LinearSVC and by an RBF-kernel SVC (``C`` and
@@ -278,7 +285,7 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
         return f"{linear} | {kernel}"
 
     print(f"\n### {name} ({len(data.graphs)} graphs), 10-fold accuracy %, mean ± sd over "
-          f"{len(seeds)} seeds (fit s: best over seeds, one thread; Graph2Vec's includes its WL "
+          f"{len(seeds)} seeds (fit s: best over seeds, {workers} thread(s); Graph2Vec's includes its WL "
           "relabelling, gensim's is Doc2Vec's alone, karateclub's includes its WL)\n")
     print("| method | setting | LinearSVC | RBF SVM | fit s |")
     print("|---|---|---:|---:|---:|")
@@ -290,12 +297,12 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
                                  node_label="label")
         for seed in seeds:
             start = time.perf_counter()
-            model = Graph2Vec(node_label="label", workers=1, seed=seed,
+            model = Graph2Vec(node_label="label", workers=workers, seed=seed,
                               **{"min_count": MIN_COUNT, **setting}).fit(data.graphs)
             t_ours.append(time.perf_counter() - start)
             ours.append(accuracy(model.get_embedding(), seed))
             start = time.perf_counter()
-            X = _gensim_dbow(docs, setting, seed)
+            X = _gensim_dbow(docs, setting, seed, workers)
             t_theirs.append(time.perf_counter() - start)
             theirs.append(accuracy(X, seed))
         label = _setting_name(setting)
@@ -306,11 +313,13 @@ def graph2vec_rows(name, seeds, settings, karateclub=None, rbf_max_graphs=1200,
         if karateclub and setting in karateclub_settings:
             accs, times = [], []
             for seed in seeds:
-                X, seconds = _karateclub_embedding(karateclub, data, setting, seed)
+                X, seconds = _karateclub_embedding(karateclub, data, setting, seed, workers)
                 accs.append(accuracy(X, seed))
                 times.append(seconds)
             print(f"| karateclub Graph2Vec (self-loops added) | {label} | {cells(accs)} | "
                   f"{min(times):.2f} |", flush=True)
+    if not bag:
+        return
     bags = [wl_bag(name, iterations=3, seed=seed, classifiers=("svm",)) for seed in seeds]
     print(f"| bag of WL labels (WL subtree kernel) | WL 3, {bags[0]['words']:,} labels | "
           f"{_spread([b['svm']['mean'] for b in bags], 100, 2)} | | {bags[0]['wl_s']:.2f} (WL) |",
@@ -363,7 +372,7 @@ def selected_rows(name, seeds, grid=SELECT_GRID, rbf_max_graphs=1200):
           "; ".join(f"{short[k]}: {v:.2f}" for k, v in fit_s.items()), flush=True)
 
 
-def _karateclub_embedding(python, data, setting, seed):
+def _karateclub_embedding(python, data, setting, seed, workers=1):
     """karateclub's Graph2Vec run by ``python`` (its own venv) on ``data``: (vectors, fit s)."""
     from _common import run_child
 
@@ -380,7 +389,8 @@ def _karateclub_embedding(python, data, setting, seed):
         seconds = run_child(os.path.abspath(__file__), "--child", "karateclub", source, out,
                             str(setting["wl_iterations"]), str(setting["vector_size"]),
                             str(setting["epochs"]), str(seed),
-                            str(setting.get("min_count", MIN_COUNT)), repr(setting["sample"]),
+                            str(setting.get("min_count", MIN_COUNT)), str(workers),
+                            repr(setting["sample"]),
                             python=python, env=env)["fit_s"]
         shuffled = np.load(out)
         vectors = np.empty_like(shuffled)
@@ -388,7 +398,8 @@ def _karateclub_embedding(python, data, setting, seed):
         return vectors, seconds
 
 
-def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, min_count, sample):
+def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, min_count, workers,
+                     sample):
     """Fit karateclub's Graph2Vec (runs under karateclub's interpreter); print one JSON line."""
     import networkx as nx
     from karateclub import Graph2Vec as KarateGraph2Vec
@@ -402,7 +413,7 @@ def child_karateclub(source, out, wl_iterations, dimensions, epochs, seed, min_c
         graph.add_edges_from(map(tuple, g["edges"]))
         graphs.append(graph)
     model = KarateGraph2Vec(wl_iterations=wl_iterations, attributed=True, dimensions=dimensions,
-                            epochs=epochs, workers=1, seed=seed, min_count=min_count,
+                            epochs=epochs, workers=workers, seed=seed, min_count=min_count,
                             down_sampling=sample)
     start = time.perf_counter()
     model.fit(graphs)
@@ -441,6 +452,11 @@ def main():
     parser.add_argument("--select", nargs="*", default=["MUTAG", "PTC_MR"],
                         help="data sets that also get the nested selection of Graph2Vec's "
                              "setting (SELECT_GRID)")
+    parser.add_argument("--g2v-settings", nargs="+", choices=list(G2V_NAMED),
+                        help="Graph2Vec settings to run (default: all that apply to the data set)")
+    parser.add_argument("--g2v-workers", type=int, default=1,
+                        help="threads of every library's Graph2Vec fit (1: reproducible)")
+    parser.add_argument("--skip-bag", action="store_true", help="no WL-bag row")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -463,8 +479,11 @@ def main():
     for name in names:
         settings = ([G2V_DEFAULTS, G2V_BEST, G2V_ALL_LABELS]
                     + ([G2V_KARATECLUB, G2V_ORIGINAL] if name in args.wide else []))
+        if args.g2v_settings:
+            settings = [s for s in settings if any(s is G2V_NAMED[n] for n in args.g2v_settings)]
         graph2vec_rows(name, args.seeds, settings, karateclub, args.rbf_max_graphs,
-                       karateclub_settings=settings[1:])
+                       karateclub_settings=[s for s in settings if s is not G2V_DEFAULTS],
+                       workers=args.g2v_workers, bag=not args.skip_bag)
         if name in args.select:
             selected_rows(name, args.seeds, rbf_max_graphs=args.rbf_max_graphs)
     print(f"\nload average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
