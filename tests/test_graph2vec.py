@@ -83,6 +83,36 @@ def test_fit_is_reproducible_and_separates_families():
     assert same > other + 0.3, (same, other)
 
 
+def test_two_workers_run_every_job_of_every_epoch_once(monkeypatch):
+    """With 2 workers the jobs of all epochs share one queue (no barrier per epoch): each
+    (alpha range, seed) job still runs exactly once, the same jobs as with 1 worker, and the
+    vectors separate the families as well."""
+    import embedlearn.kernels.dbow as dbow
+
+    real, calls = dbow.train_dbow_job, []
+
+    def recording(*args):
+        calls.append((args[2], args[3], args[10], args[11], args[12]))  # docs, alphas, seed
+        return real(*args)
+
+    monkeypatch.setattr(dbow, "train_dbow_job", recording)
+    graphs, y = _toy_graphs()
+    graphs = graphs * 60        # 1,440 graphs: several jobs per epoch
+    y = np.tile(y, 60)
+    runs = {}
+    for workers in (1, 2):
+        calls.clear()
+        model = Graph2Vec(vector_size=16, min_count=1, sample=0, epochs=5, workers=workers,
+                          seed=3).fit(graphs)
+        runs[workers] = list(calls)
+        X = model.get_embedding()
+        unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+        centroid = np.array([unit[y == k].mean(axis=0) for k in (0, 1)])
+        assert (np.argmax(unit @ centroid.T, axis=1) == y).mean() > 0.95, workers
+    assert len(runs[1]) == len(set(runs[1])) and len(runs[1]) > 2 * 5
+    assert sorted(runs[2]) == sorted(runs[1])
+
+
 def _order_leak_accuracy():
     """CV accuracy on 120 copies of one graph, labelled 0 then 1 in the order given: only a
     graph's position can tell the halves apart."""
