@@ -28,7 +28,28 @@ def cpu_model():
     flags = fields.get("Flags", "").split()
     isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
     model, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
-    return f"{model}, {cpus} CPUs, {isa}"
+    # The model name of a cloud CPU is often the bare brand ("AMD EPYC"); the family and model
+    # numbers tell its generation, which decides the figures (the machine here has changed).
+    family, number = fields.get("CPU family", "").strip(), fields.get("Model", "").strip()
+    generation = _generation(fields.get("Vendor ID", "").strip(), family, number)
+    ident = f" ({generation}, family {family} model {number})" if generation else (
+        f" (family {family} model {number})" if family else "")
+    return f"{model}{ident}, {cpus} CPUs, {isa}"
+
+
+def _generation(vendor, family, model):
+    """AMD's core generation from the CPUID family and model, where they are known; else ''."""
+    if vendor != "AuthenticAMD" or not (family.isdigit() and model.isdigit()):
+        return ""
+    family, model = int(family), int(model)
+    if family == 23:
+        return "Zen 2" if model >= 0x30 else "Zen or Zen+"
+    if family == 25:
+        zen4 = 0x10 <= model <= 0x1F or 0x60 <= model <= 0x7F or 0xA0 <= model <= 0xAF
+        return "Zen 4" if zen4 else "Zen 3"
+    if family == 26:
+        return "Zen 5"
+    return ""
 
 
 def write_result(result, path):
