@@ -8,14 +8,14 @@ Usage::
         [--model fasttext|word2vec] [--vectors path.kv] [--out benchmarks/results/serving.json]
 
 Vectors: every word of the text8 prefix from FastText, the set the issue names (embedlearn
-``FastText``, skip-gram, negative 5, 100 dimensions, min_count 1, n-grams 3-6, 5 epochs, 2 workers,
-seed 1), one vector per distinct word (80,982); ``--model word2vec`` takes embedlearn's skip-gram
-Word2Vec with the same settings instead (the vectors of the results before 2026-12-02), and
-``--vectors`` any KeyedVectors file. A rare word's FastText vector is mostly the mean of n-gram rows
-that other words share, its Word2Vec vector mostly its random start: at the same efSearch HNSW
-finds more of the exact neighbours among the FastText vectors. 1,000 randomly chosen words (seed 0) are held out as queries and the rest
-indexed, so no query finds itself. The ground truth is the exact cosine top-10 (FAISS flat scan,
-checked against a NumPy scan).
+``FastText``, skip-gram, negative 5, 100 dimensions, min_count 1, n-grams 3-6, 5 epochs, 2
+workers, seed 1), one vector per distinct word (80,982); ``--model word2vec`` takes embedlearn's
+skip-gram Word2Vec with the same settings instead (the vectors of the results before
+2026-12-02), and ``--vectors`` any KeyedVectors file. A rare word's FastText vector is mostly the
+mean of n-gram rows that other words share, its Word2Vec vector mostly its random start: at the
+same efSearch HNSW finds more of the exact neighbours among the FastText vectors. 1,000 randomly
+chosen words (seed 0) are held out as queries and the rest indexed, so no query finds itself.
+The ground truth is the exact cosine top-10 (FAISS flat scan, checked against a NumPy scan).
 
 Measured per setting: recall@10 against the exact top-10; queries/s on **one thread, one query per
 call** (``faiss.omp_set_num_threads(1)``, through ``VectorIndex.search`` as a server would call it),
