@@ -27,6 +27,8 @@ def cpu_model():
     fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
     flags = fields.get("Flags", "").split()
     isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    if "amx_tile" in flags:  # Intel's matrix unit: with AVX-512 it marks Sapphire Rapids or newer
+        isa += ", AMX"
     model, cpus = fields.get("Model name", "?").strip(), fields.get("CPU(s)", "?").strip()
     # The model name of a cloud CPU is often the bare brand ("AMD EPYC"); the family and model
     # numbers tell its generation, which decides the figures (the machine here has changed).
@@ -34,7 +36,25 @@ def cpu_model():
     generation = _generation(fields.get("Vendor ID", "").strip(), family, number)
     ident = f" ({generation}, family {family} model {number})" if generation else (
         f" (family {family} model {number})" if family else "")
-    return f"{model}{ident}, {cpus} CPUs, {isa}"
+    return f"{model}{ident}, {cpus} CPUs, {isa}{_caches(fields)}"
+
+
+def _caches(fields):
+    """', L2 2 MiB per core, L3 105 MiB' from lscpu's cache lines (a virtual CPU's model number
+    can be masked by its hypervisor; the cache sizes still tell the part apart)."""
+    parts = []
+    for level in ("L2", "L3"):
+        text = fields.get(f"{level} cache", "").strip()  # e.g. "4 MiB (2 instances)"
+        size, _, rest = text.partition(" (")
+        instances = rest.split()[0] if rest else "1"
+        if not size:
+            continue
+        if level == "L2" and instances.isdigit() and int(instances) > 1:
+            amount, unit = size.split()
+            per = float(amount) / int(instances)
+            size = f"{per:g} {unit} per core"
+        parts.append(f"{level} {size}")
+    return "".join(", " + p for p in parts)
 
 
 def _generation(vendor, family, model):
