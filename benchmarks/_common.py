@@ -49,10 +49,9 @@ def _caches(fields):
         instances = rest.split()[0] if rest else "1"
         if not size:
             continue
-        if level == "L2" and instances.isdigit() and int(instances) > 1:
-            amount, unit = size.split()
-            per = float(amount) / int(instances)
-            size = f"{per:g} {unit} per core"
+        words = size.split()  # ["4", "MiB"]; any other shape is printed as lscpu gives it
+        if level == "L2" and len(words) == 2 and instances.isdigit() and int(instances) > 1:
+            size = f"{float(words[0]) / int(instances):g} {words[1]} per core"
         parts.append(f"{level} {size}")
     return "".join(", " + p for p in parts)
 
