@@ -48,8 +48,10 @@ def run_one(lib, mode, epochs, workers, max_tokens, seed=1):
         params["progress"] = False
     words = sum(len(s) for s in sentences)
     if lib == "embedlearn":
-        # Load numba's runtime and the cached kernels, as gensim's import loads its extension.
-        Word2Vec([["a", "b"] * 5], min_count=1, epochs=1, workers=1, progress=False)
+        # Load numba's runtime and the cached kernels of this mode (the Huffman tree's too, for HS),
+        # as gensim's import loads its extension.
+        Word2Vec([["a", "b", "c"] * 5], min_count=1, sg=sg, hs=hs, negative=negative, epochs=1,
+                 workers=1, progress=False)
     base_rss = _current_rss_mb()
     start = time.perf_counter()
     model = Word2Vec(sentences, **params)
