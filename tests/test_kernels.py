@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from embedlearn.kernels.sgd import (draw_noise, noise_buckets, sgd_step, train_examples_job,
-                                    train_window_job)
+from embedlearn.kernels.sgd import (_copy_path, _merge_path, draw_noise, noise_buckets, sgd_step,
+                                    train_examples_job, train_window_job)
 from embedlearn.reference import sgd_step_reference
 from embedlearn.vocab import HuffmanCodes, Vocabulary
 
@@ -182,6 +182,30 @@ def test_window_jobs_split_a_long_sentence():
     assert 0 < effective <= len(tokens)
     for a, b in zip(got, ref):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_private_path_merge_keeps_other_threads_updates():
+    """Skip-gram HS trains a center's path on a copy; merging it back stores the trained rows
+    where nothing else wrote, and adds this center's change where another thread did."""
+    rng = np.random.default_rng(0)
+    W_hs = rng.normal(size=(6, 4)).astype(np.float32)
+    points = np.array([5, 1, 3], np.int32)
+    codes = np.array([1, 0, 1], np.uint8)
+    rows, start = np.empty((3, 4), np.float32), np.empty((3, 4), np.float32)
+    path_codes = np.empty(3, np.uint8)
+    _copy_path(W_hs, points, codes, 1, 3, rows, start, path_codes)
+    np.testing.assert_array_equal(rows[:2], W_hs[[1, 3]])
+    np.testing.assert_array_equal(path_codes[:2], [0, 1])
+    before = W_hs.copy()
+    rows[:2] += 0.5  # this center's steps
+    W_hs[3, 0] += 2.0  # another thread, meanwhile
+    _merge_path(W_hs, points, 1, 3, rows, start)
+    expected = before.copy()
+    expected[[1, 3]] += 0.5
+    expected[3, 0] += 2.0
+    np.testing.assert_allclose(W_hs, expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(W_hs[1], rows[0])  # untouched by others: the trained bits
+    np.testing.assert_array_equal(W_hs[[0, 2, 4, 5]], before[[0, 2, 4, 5]])
 
 
 @pytest.mark.parametrize("t0, t1, window", [(-1, 5, 3), (0, 25, 3), (6, 5, 3), (0, 5, 0)])

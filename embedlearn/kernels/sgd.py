@@ -309,6 +309,37 @@ def single_row_step(W_in, row, W_ns, ns_rows, ns_start, n_neg, ns_codes,
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _copy_path(W_hs, points, codes, c0, c1, path_rows, path_start, path_codes):
+    """Copy the Huffman path ``points[c0:c1]`` of ``W_hs`` into ``path_rows`` (and, as read,
+    into ``path_start``) and its codes into ``path_codes``, so its steps can run on the copy."""
+    N = W_hs.shape[1]
+    for t in range(c1 - c0):
+        r = points[c0 + t]
+        path_codes[t] = codes[c0 + t]
+        for k in range(N):
+            v = W_hs[r, k]
+            path_rows[t, k] = v
+            path_start[t, k] = v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _merge_path(W_hs, points, c0, c1, path_rows, path_start):
+    """Write a path trained on its copy back into ``W_hs``, keeping other threads' updates.
+
+    Where ``W_hs`` still holds the value copied out (always, with one thread), the trained
+    value is stored as it is, so one thread gives the same bits as steps taken in place;
+    where another thread changed it meanwhile, this center's change is added to theirs."""
+    N = W_hs.shape[1]
+    for t in range(c1 - c0):
+        r = points[c0 + t]
+        for k in range(N):
+            now = W_hs[r, k]
+            new = path_rows[t, k]
+            old = path_start[t, k]
+            W_hs[r, k] = new if now == old else now + (new - old)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def averaged_rows_step(W_in, inputs, input_start, n_inputs, cbow_mean, W_ns, ns_rows, ns_start, n_neg,
                    ns_codes, W_hs, codes, points, code_start, code_end, alpha, h, grad_h,
                    learn_inputs, learn_outputs, compute_loss):
@@ -523,6 +554,19 @@ def train_window_job(tokens, offsets, tok_start, tok_end, W_in, W_ns, W_hs, keep
     buckets = noise_buckets(noise_cdf, bits)
     h = np.empty((1, N), np.float32)
     grad_h = np.empty(N, np.float32)
+    # Skip-gram with HS: every pair of a center walks the center's Huffman path, whose top rows
+    # every step of every thread writes. The center's steps run on a private copy of its path
+    # (path_rows, read once), merged back once per center instead of at every pair: with two
+    # threads the hot rows' cache lines then cross between cores once per center, not per pair.
+    local_path = sg and use_hs
+    path_len = 0
+    if local_path:
+        for w in range(code_offsets.shape[0] - 1):
+            path_len = max(path_len, code_offsets[w + 1] - code_offsets[w])
+    path_rows = np.empty((path_len, N), np.float32)
+    path_start = np.empty((path_len, N), np.float32)
+    path_codes = np.empty(path_len, codes.dtype)
+    path_slots = np.arange(path_len).astype(np.int32)
     # For prefetch hints: where the matrices start, and the bytes of a row (C-contiguous).
     row_bytes = np.uintp(N * 4)
     in_base = _data_address(W_in)
@@ -576,7 +620,20 @@ def train_window_job(tokens, offsets, tok_start, tok_end, W_in, W_ns, W_hs, keep
             c0 = code_offsets[target] if use_hs else 0
             c1 = code_offsets[target + 1] if use_hs else 0
             step = slot * steps_max
-            if sg:
+            if sg and local_path:
+                if hi - lo > 1:
+                    _copy_path(W_hs, points, codes, c0, c1, path_rows, path_start, path_codes)
+                    for j in range(lo, hi):
+                        if j == i:
+                            continue
+                        loss += single_row_step(W_in, sent[j], W_ns, ns_rows,
+                                                step * (negative + 1), n_negs[step], ns_codes,
+                                                path_rows, path_codes, path_slots, 0, c1 - c0,
+                                                alpha, grad_h, True, True, compute_loss)
+                        step += 1
+                    _merge_path(W_hs, points, c0, c1, path_rows, path_start)
+                examples += hi - lo - 1
+            elif sg:
                 for j in range(lo, hi):
                     if j == i:
                         continue
